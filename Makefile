@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lab export check-export readme clean-nbs bench install refs params
+.PHONY: run test lab export check-export bench install refs params
 
 run: $(STAMP)
 	$(VENV)/bin/emploi-lab run
@@ -36,14 +36,10 @@ export: $(STAMP)
 	$(PY) tools/readme.py
 
 check-export: $(STAMP)
-	$(VENV)/bin/nbdev_export
-	$(PY) tools/readme.py
-	@if [ -n "$$(git status --porcelain -- emploi_lab README.md)" ]; then \
-	  git status --porcelain -- emploi_lab README.md; \
-	  echo "emploi_lab/ or README.md differ from a fresh export of nbs/: run 'make export' and commit"; exit 1; fi
+	$(PY) tools/check_export.py
 
 bench: $(STAMP)
-	$(PY) bench/bench_generate.py
+	set -e; for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f; done
 
 refs: $(STAMP)
 	$(VENV)/bin/emploi-lab refs build

@@ -32,7 +32,7 @@ def _outputs(cell) -> str:
 
 def render(nb_path: Path) -> str:
     nb = nbformat.read(nb_path, as_version=4)
-    parts = ["<!-- generated from nbs/index.ipynb by tools/readme.py: edit the notebook, not this file -->"]
+    parts = []
     for cell in nb.cells:
         src = cell.source.strip("\n")
         if cell.cell_type == "markdown":
@@ -43,6 +43,7 @@ def render(nb_path: Path) -> str:
                 parts.append(f"```python\n{code}\n```")
             for text in _outputs(cell):
                 parts.append(text[3:].strip("\n") if text.startswith("\0md") else f"```\n{text.rstrip()}\n```")
+    parts.append("<!-- generated from nbs/index.ipynb by tools/readme.py: edit the notebook, not this file -->")
     return "\n\n".join(parts) + "\n"
 
 
