@@ -18,7 +18,7 @@ test: $(STAMP)
 
 lab: $(STAMP)
 	$(PY) -m ipykernel install --sys-prefix --name emploi-lab --display-name "Python (emploi-lab)"
-	$(VENV)/bin/jupyter lab --notebook-dir=nbs
+	$(VENV)/bin/jupyter lab --notebook-dir=nbs $(if $(filter 0,$(shell id -u)),--allow-root)
 
 install: $(STAMP)
 

@@ -28,12 +28,13 @@ def server():
     port, token = _free_port(), secrets.token_hex(16)
     proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                              f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
-                             f"--ServerApp.root_dir={ROOT/'nbs'}"],
+                             f"--ServerApp.root_dir={ROOT/'nbs'}", "--allow-root"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "JUPYTER_NO_CONFIG": "1"})
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"token {token}"}
     try:
         for _ in range(120):
+            if proc.poll() is not None: break
             try:
                 if requests.get(f"{base}/api/status", headers=headers, timeout=2).ok: break
             except requests.ConnectionError:
