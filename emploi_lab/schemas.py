@@ -28,6 +28,7 @@ class Col:
     lo: float = None          # smallest allowed value, for numbers
     hi: float = None          # largest allowed value, for numbers
     unique: bool = False      # an identifier: no duplicates
+    past: bool = True         # a date of something that happened: not after the data end date
 
 # %% ../nbs/10_schemas.ipynb
 EXIT_REASONS = ("employment", "training", "other", "censored")
@@ -53,7 +54,7 @@ TABLES = {
     "emails": [Col("email_id", "str", unique=True), Col("seeker_id", "str"), Col("territory", "territory"),
                Col("received_at", "datetime"), Col("subject", "str", nullable=True), Col("body", "str", nullable=True),
                Col("category", "str", required=False), Col("urgency", "int", required=False, lo=1, hi=3),
-               Col("appointment_at", "datetime", required=False, nullable=True),
+               Col("appointment_at", "datetime", required=False, nullable=True, past=False),
                Col("style", "cat", required=False, values=STYLES)],
     "housing": [Col("territory", "territory", unique=True), Col("dwellings", "int", lo=0),
                 Col("vacant_dwellings", "int", lo=0)],
@@ -89,7 +90,7 @@ def _checks(col: Col, as_of) -> list:
     if col.kind == "cat": checks.append(pa.Check.isin(list(col.values), error=err))
     if col.lo is not None: checks.append(pa.Check.ge(col.lo, error=err))
     if col.hi is not None: checks.append(pa.Check.le(col.hi, error=err))
-    if col.kind in ("date", "datetime") and as_of is not None:
+    if col.kind in ("date", "datetime") and col.past and as_of is not None:
         limit = pd.Timestamp(as_of) + pd.Timedelta(days=1)
         checks.append(pa.Check.lt(limit, error=f"a date not after the data end date {pd.Timestamp(as_of).date()}"))
     return checks
