@@ -1,0 +1,191 @@
+"""Fairness audit: the `emploi-lab fairness audit` command on real files, bad input, agreement with fairlearn,
+truth tests (detection, false alarms, coverage), the synthetic generator's injected disparities, and the
+papermill auditor report."""
+import copy
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emploi_lab.fairness import (
+    METRICS,
+    FairnessAudit,
+    ci_coverage,
+    detection_rate,
+    fairlearn_metric_frame,
+    false_alarm_rate,
+    simulate_decisions,
+    simulate_proxy_data,
+    survival_audit,
+    top_k_decision,
+)
+
+GROUPS = ["sex", "nationality_group"]
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate_decisions(n=3000, bias=0.15, seed=11)
+
+
+def _selection(path, view, metric="selection_rate"):
+    j = json.loads(path.read_text(encoding="utf-8"))
+    return {r["group"]: r["value"] for r in j["by_group"] if r["feature"] == view and r["metric"] == metric}, j
+
+
+@pytest.mark.parametrize("kind", ["decisions", "label_prediction", "score_top_k"])
+def test_cli_writes_audit_and_matches_groupby(cli, tmp_path, sim, kind):
+    df = sim.assign(territory=np.where(sim.index % 3 == 0, "2A", "01"))
+    cols = {"decisions": ["sex", "nationality_group", "territory", "decision"],
+            "label_prediction": ["sex", "nationality_group", "territory", "decision", "label"],
+            "score_top_k": ["sex", "nationality_group", "territory", "score", "label"]}[kind]
+    path = tmp_path/("in.parquet" if kind == "label_prediction" else "in.csv")
+    (df[cols].to_parquet(path) if path.suffix == ".parquet" else df[cols].to_csv(path, index=False))
+    args = {"decisions": ["--decision", "decision"], "label_prediction": ["--decision", "decision", "--label", "label"],
+            "score_top_k": ["--score", "score", "--top-k", 30, "--label", "label"]}[kind]
+    r = cli("fairness", "audit", path, "--group", "sex", "--group", "nationality_group", "--group", "territory",
+            *args, "--n-boot", 300, "--out", tmp_path/"out")
+    assert r.returncode == 0, r.stderr
+    print(r.stdout.strip())
+    assert (tmp_path/"out"/"audit.md").read_text(encoding="utf-8").startswith("# Audit d'équité")
+    chosen = df.decision if kind != "score_top_k" else pd.Series(top_k_decision(df.score, 30))
+    for view in ["nationality_group", "territory"]:
+        got, j = _selection(tmp_path/"out"/"audit.json", view)
+        expected = chosen.groupby(df[view]).mean()
+        assert max(abs(got[g] - expected[g]) for g in expected.index) < 1e-9
+    inter, _ = _selection(tmp_path/"out"/"audit.json", "sex & nationality_group & territory")
+    expected = chosen.groupby([df.sex, df.nationality_group, df.territory]).mean()
+    sizes = chosen.groupby([df.sex, df.nationality_group, df.territory]).size()
+    for k, v in expected.items():
+        g = " & ".join(k)
+        assert (inter[g] is None) if sizes[k] < 30 else abs(inter[g] - v) < 1e-9
+    assert {"settings", "by_group", "disparities", "flagged"} <= set(j)
+    assert j["settings"]["file_sha256"] and j["settings"]["n_rows"] == len(df)
+    if kind == "label_prediction":
+        assert {r["metric"] for r in j["by_group"]} >= set(METRICS)
+    if kind == "score_top_k":
+        assert any(r["metric"] == "calibration_gap" for r in j["by_group"]) and j["calibration_by_decile"]
+
+
+def test_cli_bad_input_exit_2_nothing_written(cli, tmp_path):
+    pd.DataFrame({"sex": ["F", "M", "F", "M"], "one": ["a"] * 4, "decision": ["1", "0", "yes", "1"],
+                  "score": ["0.1", "x", "0.3", "0.9"]}).to_csv(tmp_path/"bad.csv", index=False)
+    (tmp_path/"garbage.parquet").write_bytes(b"not parquet at all")
+    cases = [(["bad.csv", "--group", "sexe", "--decision", "decision"], "bad.csv, column 'sexe': expected an existing column (did you mean sex?)"),
+             (["bad.csv", "--group", "one", "--decision", "decision"], "bad.csv, column 'one': expected at least two different groups"),
+             (["bad.csv", "--group", "sex", "--decision", "decision"], "bad.csv, column 'decision', row 3: expected 0 or 1 (decision) (found 'yes')"),
+             (["bad.csv", "--group", "sex", "--score", "score", "--top-k", "10"], "bad.csv, column 'score', row 2: expected a number"),
+             (["garbage.parquet", "--group", "sex", "--decision", "decision"], "garbage.parquet: expected a readable CSV or Parquet file"),
+             (["missing.csv", "--group", "sex", "--decision", "decision"], "expected an existing CSV or Parquet file"),
+             (["bad.csv", "--group", "sex", "--decision", "decision", "--reference", "sex=X"], "column 'sex': expected a value present")]
+    for args, msg in cases:
+        r = cli("fairness", "audit", tmp_path/args[0], *args[1:], "--out", tmp_path/"out")
+        assert r.returncode == 2, (args, r.stderr)
+        assert msg in r.stderr, (msg, r.stderr)
+        assert not (tmp_path/"out").exists()
+
+
+def test_point_estimates_equal_fairlearn(sim):
+    a = FairnessAudit(y_true=sim.label, y_pred=sim.decision, sensitive_features=sim[["sex", "age_band", "nationality_group"]],
+                      min_n=0, n_boot=10)
+    for view, cols in [("nationality_group", ["nationality_group"]), ("sex & age_band & nationality_group", ["sex", "age_band", "nationality_group"])]:
+        mf = fairlearn_metric_frame(y_true=sim.label, y_pred=sim.decision, sensitive_features=sim[cols])
+        mine = a.by_group.loc[view][list(METRICS)].to_numpy()
+        theirs = mf.by_group[list(METRICS)].to_numpy()
+        ok = ~np.isnan(mine)
+        assert np.abs(mine[ok] - theirs[ok]).max() < 1e-12
+    assert np.abs(a.overall[list(METRICS)].to_numpy()[0] - mf.overall[list(METRICS)].to_numpy()).max() < 1e-12
+
+
+def test_intervals_match_fairlearn_bootstrap():
+    small = simulate_decisions(n=500, bias=0.1, seed=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mf = fairlearn_metric_frame(y_true=small.label, y_pred=small.decision, sensitive_features=small["sex"],
+                                    n_boot=300, ci_quantiles=[0.025, 0.975], random_state=0)
+    a = FairnessAudit(y_true=small.label, y_pred=small.decision, sensitive_features=small["sex"], min_n=0, n_boot=4000, seed=1)
+    lo, hi = [x.loc["sex"][list(METRICS)].to_numpy() for x in a.by_group_ci]
+    flo, fhi = [x[list(METRICS)].to_numpy() for x in mf.by_group_ci]
+    gap = np.abs(np.r_[lo - flo, hi - fhi]) / np.r_[hi - lo, hi - lo]
+    print(f"bounds vs fairlearn n_boot=300: median gap {np.median(gap):.3f}, max {gap.max():.3f} of the CI width")
+    assert np.median(gap) < 0.08 and gap.max() < 0.25
+    # the widths agree too
+    assert abs(np.median((hi - lo) / (fhi - flo)) - 1) < 0.1
+
+
+def test_detection_false_alarms_coverage():
+    det = detection_rate(seeds=range(10))
+    fa = false_alarm_rate(seeds=range(20))
+    cov = ci_coverage(reps=400, n=2000, n_boot=500, seed=3)
+    print(f"detection: CI excludes parity {det.ci_excludes_parity.mean():.0%}, flagged {det.flagged.mean():.0%} of {len(det)} seeds")
+    print(f"false alarms: seeds with a flag {(fa.flagged > 0).mean():.0%} of {len(fa)}; marginal CIs excluding parity "
+          f"{fa.marginal_excludes.sum() / fa.comparisons.sum():.1%} of {fa.comparisons.sum()} comparisons")
+    print("coverage:", cov.round(3).to_dict())
+    assert det.ci_excludes_parity.all() and det.flagged.all()
+    assert (fa.flagged > 0).mean() <= 0.05
+    assert ((cov > 0.92) & (cov < 0.98)).all()  # 400 simulations: ± 2.2 points at 2 SE
+
+
+def test_small_groups_are_not_estimable_never_fair():
+    df = simulate_decisions(n=1000, seed=2)
+    df.loc[:19, "nationality_group"] = "tiny"
+    a = FairnessAudit(y_pred=df.decision, sensitive_features=df[["nationality_group"]], n_boot=200)
+    d = a.disparities.set_index("group")
+    assert d.loc["tiny", "status"] == "not estimable" and not d.loc["tiny", "flagged"]
+    assert np.isnan(a.by_group.loc[("nationality_group", "tiny"), "selection_rate"])
+    j = json.loads(a.to_json())
+    tiny = [r for r in j["by_group"] if r["group"] == "tiny"][0]
+    assert tiny["value"] is None and tiny["status"] == "not estimable"
+
+
+def test_synthetic_generator_disparities_detected():
+    """On emploi_lab.synth data, each injected disparity (truth["disparities"]) shows up as a positive calibration gap of
+    the justified-only true model (observed return to work below what the profile explains), the full true model does not."""
+    synth = pytest.importorskip("emploi_lab.synth")
+    ds = synth.generate(scale=0.002, seed=3)
+    sp, truth = ds.tables["spells"], ds.truth
+    sp = sp[sp.registered_at >= pd.Timestamp(truth["window_start"])].reset_index(drop=True)  # no left truncation
+    time = (sp.ended_at.fillna(pd.Timestamp(truth["as_of"])) - sp.registered_at).dt.days + 0.5
+    event = (sp.exit_reason == "employment").to_numpy()
+    justified = copy.deepcopy(truth)
+    justified["disparities"] = {}
+    members = {"non_eu_penalty": ("nationality_group", sp.nationality_group.eq("non_eu")),
+               "women_with_young_children": ("mother_young_children", sp.sex.eq("F") & sp.young_children.gt(0)),
+               "qpv_address_penalty": ("qpv", sp.qpv.astype(bool))}
+    assert set(truth["disparities"]) == set(members)
+    groups = pd.DataFrame({col: np.where(m, "yes", "no") for col, m in members.values()})
+    excess = {}
+    for model, t in [("justified", justified), ("full", truth)]:
+        p = 1 - synth.true_survival(sp, t, [365])[:, 0]
+        a = survival_audit(time=time, event=event, sensitive_features=groups, predicted=p, horizon=365,
+                           intersections=False, n_boot=200).set_index(["feature", "group", "metric"])
+        for name, (col, _) in members.items():
+            gap, other = a.loc[(col, "yes", "calibration_gap")], a.loc[(col, "no", "calibration_gap")]
+            print(f"{model:9s} {name:26s} gap {gap.value:+.3f} [{gap.ci_low:+.3f}; {gap.ci_high:+.3f}] vs rest {other.value:+.3f}")
+            excess[model, name] = gap.value - other.value
+            if model == "justified":
+                assert gap.ci_low > 0  # detected: the CI excludes parity
+    for name in members:  # the full truth explains (most of) what the justified-only model misses
+        assert excess["justified", name] - excess["full", name] > 0.03 and abs(excess["full", name]) < 0.05
+
+
+def test_report_runs_with_papermill_and_shows_no_rows(tmp_path):
+    pm = pytest.importorskip("papermill")
+    from emploi_lab.config import project_root
+    df = simulate_proxy_data(n=600, seed=1)
+    df["person_id"] = [f"PID-{i:06d}" for i in range(len(df))]
+    df.to_csv(tmp_path/"tiny.csv", index=False)
+    out = tmp_path/"fairness_audit.ipynb"
+    pm.execute_notebook(str(project_root()/"reports"/"fairness_audit.ipynb"), str(out), kernel_name="python3",
+                        parameters=dict(model_name="test", data_file=str(tmp_path/"tiny.csv"), sensitive_features=GROUPS,
+                                        decision="decision", label="label", score="score", features=["x1", "x2", "x3"],
+                                        n_boot=200, synthetic=True), cwd=str(tmp_path), progress_bar=False)
+    text = out.read_text(encoding="utf-8")
+    assert "PID-" not in text                                   # no identifier, no individual row
+    assert f"{df.x1.iloc[0]:.6f}" not in text and str(df.score.iloc[0])[:10] not in text
+    nb = json.loads(text)
+    kinds = [o.get("data", {}).keys() for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert sum("image/png" in k for k in kinds) >= 4            # by group, disparities, calibration, mitigation
+    assert "Model card: test" in text and "strongest_proxy" in text
