@@ -24,7 +24,7 @@ DEFAULTS = {
     "months": 36,                   # months of synthetic history
     "as_of": "2026-09-30",          # data end date of the synthetic dataset
     "data_dir": "data/default",     # dataset the reports read, relative to the project
-    "mobility_radius_km": 50,       # default search radius of the geographic-mobility view
+    "mobility_radius_km": 150,      # default search radius of the geographic-mobility view
     "top_occupations": 10,          # occupations listed in a territory report
     "language": "fr",               # language of what staff read
 }
