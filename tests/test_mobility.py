@@ -1,24 +1,9 @@
 """Mobility: the score responds to what it claims (vacancy, childcare, children), and the CLI end to end."""
 import json
-import os
 
 import pytest
 
 from emploi_lab.mobility import load_context, rank_of, score_destinations, with_change
-from emploi_lab.pipeline import build_dataset
-
-SEED, AS_OF = 11, "2026-09-30"
-
-
-@pytest.fixture(scope="session")
-def territory_data(tmp_path_factory):
-    "A tiny synthetic dataset, built once per session and shared by the territory test modules."
-    base = tmp_path_factory.getbasetemp()
-    out, cache = base/"territory_ds", base/"territory_cache"
-    os.environ["EMPLOI_LAB_CACHE"] = str(cache)  # the CLI subprocesses inherit it: the project's cache stays clean
-    if not (out/"manifest.json").exists():
-        build_dataset(out, scale=0.002, seed=SEED, months=24, as_of=AS_OF)
-    return out
 
 
 @pytest.fixture(scope="module")

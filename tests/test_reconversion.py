@@ -1,11 +1,9 @@
 """Reconversion: counterfactual gains, the flag against the truth, and the CLI end to end."""
 import json
-import os
 
 import pandas as pd
 import pytest
 
-from emploi_lab.pipeline import build_dataset
 from emploi_lab.reconversion import (
     SPELL_COLUMNS,
     candidate_gains,
@@ -18,18 +16,7 @@ from emploi_lab.reconversion import (
 from emploi_lab.recruitment import read_table
 from emploi_lab.store import read_truth
 
-SEED, AS_OF = 11, "2026-09-30"
-
-
-@pytest.fixture(scope="session")
-def territory_data(tmp_path_factory):
-    "A tiny synthetic dataset, built once per session and shared by the territory test modules."
-    base = tmp_path_factory.getbasetemp()
-    out, cache = base/"territory_ds", base/"territory_cache"
-    os.environ["EMPLOI_LAB_CACHE"] = str(cache)  # the CLI subprocesses inherit it: the project's cache stays clean
-    if not (out/"manifest.json").exists():
-        build_dataset(out, scale=0.002, seed=SEED, months=24, as_of=AS_OF)
-    return out
+AS_OF = "2026-09-30"  # the as-of date of the `territory_data` fixture (conftest.py)
 
 
 @pytest.fixture(scope="module")

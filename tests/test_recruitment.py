@@ -1,25 +1,10 @@
 """Recruitment potential: forecasts of every series, the tension index, and the CLI end to end."""
 import json
-import os
 
 import numpy as np
 import pytest
 
-from emploi_lab.pipeline import build_dataset
 from emploi_lab.recruitment import load_forecast, load_tension, potential_for
-
-SEED, AS_OF = 11, "2026-09-30"
-
-
-@pytest.fixture(scope="session")
-def territory_data(tmp_path_factory):
-    "A tiny synthetic dataset, built once per session and shared by the territory test modules."
-    base = tmp_path_factory.getbasetemp()
-    out, cache = base/"territory_ds", base/"territory_cache"
-    os.environ["EMPLOI_LAB_CACHE"] = str(cache)  # the CLI subprocesses inherit it: the project's cache stays clean
-    if not (out/"manifest.json").exists():
-        build_dataset(out, scale=0.002, seed=SEED, months=24, as_of=AS_OF)
-    return out
 
 
 @pytest.mark.parametrize("horizon", [3, 6])
