@@ -9,16 +9,19 @@ __all__ = ['GROUPS', 'available_groups', 'build_parser', 'main']
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 import time
 
+import pandas as pd
+
 from . import __version__
-from .config import EmploiLabError, InputError
+from .config import EmploiLabError, InputError, Problem
 
 # %% ../nbs/41_cli.ipynb
 GROUPS = {
     "data": ("emploi_lab.cli", "generate, validate and summarise datasets"),
-    "run": ("emploi_lab.cli", "the main job: data, then the per-territory reports"),
+    "run": ("emploi_lab.cli", "the main job: data, models, then the per-territory reports"),
     "refs": ("emploi_lab.referentials", "build the territory and occupation referentials"),
     "params": ("emploi_lab.params", "write and check the per-territory parameter files"),
     "triage": ("emploi_lab.triage", "email triage: train, score"),
@@ -34,15 +37,22 @@ def available_groups() -> dict:
     return {g: v for g, v in GROUPS.items() if importlib.util.find_spec(v[0]) is not None}
 
 # %% ../nbs/41_cli.ipynb
+def _generate_settings(a, defaults: dict) -> dict:
+    "Settings of `data generate`: the options given, else the defaults; checked before any work."
+    s = {k: getattr(a, k) if getattr(a, k) is not None else defaults[k] for k in ("scale", "seed", "months", "as_of")}
+    probs = []
+    if not 0 < s["scale"] <= 1: probs.append(Problem("--scale", "a fraction of the national volume in (0, 1]", found=s["scale"]))
+    if not 1 <= s["months"] <= 120: probs.append(Problem("--months", "a number of months from 1 to 120", found=s["months"]))
+    try: pd.Timestamp(s["as_of"]).date()
+    except (ValueError, TypeError): probs.append(Problem("--as-of", "a date YYYY-MM-DD", found=s["as_of"]))
+    if probs: raise InputError(probs)
+    return s
+
 def _data_generate(a) -> int:
     from emploi_lab.params import load_defaults
     from emploi_lab.pipeline import build_dataset, dataset_summary
-    d = load_defaults()
     t0 = time.perf_counter()
-    out = build_dataset(a.out, scale=a.scale if a.scale is not None else d["scale"],
-                        seed=a.seed if a.seed is not None else d["seed"],
-                        months=a.months if a.months is not None else d["months"],
-                        as_of=a.as_of or d["as_of"], overwrite=a.overwrite)
+    out = build_dataset(a.out, **_generate_settings(a, load_defaults()), overwrite=a.overwrite)
     print(f"dataset written to {out} in {time.perf_counter() - t0:.1f} s")
     print(dataset_summary(out).to_string(index=False))
     return 0
@@ -59,12 +69,8 @@ def _data_summary(a) -> int:
     return 0
 
 def _run(a) -> int:
-    from emploi_lab.pipeline import dataset_summary, ensure_data
-    t0 = time.perf_counter()
-    data_dir = ensure_data(a.data)
-    print(f"data stage: {data_dir} ready in {time.perf_counter() - t0:.1f} s")
-    print(dataset_summary(data_dir).to_string(index=False))
-    return 0
+    from emploi_lab.reports import run_command
+    return run_command(a)
 
 # %% ../nbs/41_cli.ipynb
 def _add_local(sub, group: str):
@@ -87,9 +93,8 @@ def _add_local(sub, group: str):
         s.add_argument("dir", help="dataset folder")
         s.set_defaults(func=_data_summary)
     elif group == "run":
-        r = sub.add_parser("run", help=GROUPS["run"][1])
-        r.add_argument("--data", help="dataset folder (default: the embedded synthetic dataset)")
-        r.set_defaults(func=_run)
+        from emploi_lab.reports import add_run_arguments
+        add_run_arguments(sub.add_parser("run", help=GROUPS["run"][1])).set_defaults(func=_run)
 
 # %% ../nbs/41_cli.ipynb
 def build_parser(group: str = None) -> argparse.ArgumentParser:
@@ -108,14 +113,16 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     group = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(group).parse_args(argv)
-    if not hasattr(args, "func"):
-        build_parser(group).parse_args([group, "--help"])
     try: return args.func(args)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except EmploiLabError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a bug of ours: one line for the user, the traceback on request
+        if os.environ.get("EMPLOI_LAB_DEBUG"): raise
+        print(f"error: unexpected {type(e).__name__}: {e} (set EMPLOI_LAB_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
 
 # %% ../nbs/41_cli.ipynb
