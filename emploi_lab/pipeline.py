@@ -14,7 +14,7 @@ import pandas as pd
 from . import emails, synth
 from .config import InputError, default_data_dir
 from .params import load_defaults
-from .store import query, read_manifest, validate_dataset, write_dataset
+from .store import dataset_as_of, query, read_manifest, validate_dataset, write_dataset
 
 # %% ../nbs/40_pipeline.ipynb
 GENERATOR = "emploi_lab.synth"
@@ -47,20 +47,20 @@ def ensure_data(data_dir=None, *, defaults: dict = None) -> Path:
 # %% ../nbs/40_pipeline.ipynb
 def dataset_summary(data_dir) -> pd.DataFrame:
     "Headline figures of a dataset, one row per quantity."
-    m = read_manifest(data_dir)
-    as_of = pd.Timestamp(m.get("as_of") or pd.Timestamp.today().normalize())
+    m, as_of = read_manifest(data_dir), dataset_as_of(data_dir)
     s = query("""SELECT count(*) AS spells, count(DISTINCT seeker_id) AS seekers,
                  count(DISTINCT territory) AS territories,
                  sum(CASE WHEN ended_at IS NULL OR ended_at > ? THEN 1 ELSE 0 END) AS registered,
                  sum(CASE WHEN (ended_at IS NULL OR ended_at > ?) AND registered_at <= ? - INTERVAL 365 DAY
                      THEN 1 ELSE 0 END) AS long_term,
-                 avg(CASE WHEN exit_reason = 'employment' THEN 1.0 ELSE 0 END) AS share_exit_employment,
+                 avg(CASE WHEN exit_reason = 'employment' THEN 1.0 WHEN exit_reason = 'censored' THEN NULL ELSE 0 END)
+                     AS share_exit_employment,
                  min(registered_at) AS first_registration FROM spells""", data_dir, [as_of, as_of, as_of]).iloc[0]
     rows = [("as-of date", str(as_of.date())), ("synthetic", bool(m.get("synthetic", False))),
             ("spells", int(s.spells)), ("job seekers", int(s.seekers)), ("territories", int(s.territories)),
             ("registered at the as-of date", int(s.registered)),
             ("long-term share (registered >= 1 year)", round(float(s.long_term / max(s.registered, 1)), 3)),
-            ("share of spells ended by employment", round(float(s.share_exit_employment), 3)),
+            ("share of ended spells ended by employment", round(float(s.share_exit_employment), 3)),
             ("first registration", str(pd.Timestamp(s.first_registration).date()))]
     for t, info in sorted(m.get("tables", {}).items()):
         if t != "spells": rows.append((f"{t} rows", int(info["rows"])))

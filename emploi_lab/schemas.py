@@ -4,7 +4,8 @@
 
 # %% auto 0
 __all__ = ['EXIT_REASONS', 'EDUCATION', 'QUALIFICATION', 'NATIONALITY', 'CONTRACTS', 'OFFER_STATUS', 'STYLES', 'TABLES',
-           'DATE_COLUMNS', 'EXPECTED', 'Col', 'table_schema', 'validate_table', 'example_spells']
+           'DATE_COLUMNS', 'EXPECTED', 'ENDS_AFTER_START', 'END_MATCHES_EXIT', 'Col', 'table_schema', 'validate_table',
+           'example_spells']
 
 # %% ../nbs/10_schemas.ipynb
 from dataclasses import dataclass
@@ -98,14 +99,21 @@ def _checks(col: Col, as_of) -> list:
 @cache
 def _rome_codes() -> list: return load_occupations()["rome_code"].tolist()
 
+ENDS_AFTER_START = "ended_at on or after registered_at (a spell cannot end before it starts)"
+END_MATCHES_EXIT = "an empty ended_at exactly when exit_reason is 'censored' (still registered)"
+
+def _spell_rule(rule, *cols):
+    "A row-wise check of `spells` that passes when one of its columns is missing (reported on its own)."
+    return lambda df: rule(df) if set(cols) <= set(df) else pd.Series(True, index=df.index)
+
 def table_schema(name: str, as_of=None) -> pa.DataFrameSchema:
     "The pandera schema of table `name`; dates must not be after `as_of` (if given)."
     cols = {c.name: pa.Column(_DTYPES[c.kind], _checks(c, as_of), nullable=c.nullable, unique=c.unique,
                               required=c.required, coerce=False) for c in TABLES[name]}
-    checks = [pa.Check(lambda df: ~(df["ended_at"] < df["registered_at"]) if {"ended_at", "registered_at"} <= set(df)
-                       else pd.Series(True, index=df.index),
-                       error="ended_at on or after registered_at (a spell cannot end before it starts)")
-              ] if name == "spells" else []
+    checks = [pa.Check(_spell_rule(lambda df: ~(df["ended_at"] < df["registered_at"]), "ended_at", "registered_at"),
+                       error=ENDS_AFTER_START),
+              pa.Check(_spell_rule(lambda df: df["ended_at"].isna() == (df["exit_reason"] == "censored"), "ended_at", "exit_reason"),
+                       error=END_MATCHES_EXIT)] if name == "spells" else []
     return pa.DataFrameSchema(cols, checks=checks, strict=False, name=name)
 
 # %% ../nbs/10_schemas.ipynb
@@ -116,7 +124,8 @@ def _parse(col: Col, s: pd.Series):
     text = s.astype("string").str.strip()
     empty = text.isna() | (text == "")
     if col.kind in ("date", "datetime"):
-        out = pd.to_datetime(text.where(~empty), errors="coerce", format="mixed", dayfirst=False)
+        # ISO 8601 only: "03/04/2024" is 3 April in a French file and 4 March in an American one, so refuse to guess
+        out = pd.to_datetime(text.where(~empty), errors="coerce", format="ISO8601")
     elif col.kind in ("int", "float"):
         out = pd.to_numeric(text.where(~empty), errors="coerce")
         if col.kind == "int":
@@ -141,10 +150,14 @@ def _cast(col: Col, s: pd.Series) -> pd.Series:
 
 def _failure_problems(fc: pd.DataFrame, file: str, cols: dict) -> list:
     "Turn pandera failure cases into `Problem`s."
-    probs = []
+    probs, seen = [], set()
     for r in fc.itertuples(index=False):
         col = r.column if r.column in cols else None
         check = str(r.check)
+        if r.schema_context == "DataFrameSchema" and check in (ENDS_AFTER_START, END_MATCHES_EXIT):
+            # a row-wise rule: pandera lists every cell of the failing row; report the row once
+            if (check, r.index) in seen: continue
+            seen.add((check, r.index)); col = None
         if check == "column_in_dataframe":
             probs.append(Problem(file, "this column to be present", column=r.failure_case)); continue
         if check == "field_uniqueness": expected = "unique values (this one is duplicated)"

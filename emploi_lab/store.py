@@ -104,11 +104,15 @@ def read_truth(data_dir) -> dict:
 
 # %% ../nbs/11_store.ipynb
 def connect(data_dir) -> duckdb.DuckDBPyConnection:
-    "An in-memory DuckDB connection with a view per Parquet table of `data_dir`."
+    "An in-memory DuckDB connection with a view per table of `data_dir` (Parquet read in place, CSV parsed and validated)."
     con = duckdb.connect()
     for name in TABLES:
-        p = Path(data_dir)/f"{name}.parquet"
-        if p.exists(): con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{p.as_posix()}')")
+        p = table_file(name, data_dir)
+        if p is None: continue
+        if p.suffix == ".parquet":
+            path = p.as_posix().replace("'", "''")
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+        else: con.register(name, load_table(name, data_dir))  # text cells need the schema's parsing first
     return con
 
 def query(sql: str, data_dir, params=None) -> pd.DataFrame:

@@ -27,6 +27,8 @@ EXPECTED = {
     "bad_boolean": ["column 'rqth', row 1: expected true/false (or 1/0, yes/no, oui/non) (found 'peut-être')"],
     "unknown_exit_reason": ["column 'exit_reason', row 2: expected one of employment, training, other, censored (found 'embauche')"],
     "unknown_contract_type": ["offers.csv, column 'contract_type', row 2: expected one of CDI, CDD, interim, seasonal (found 'stage')"],
+    "exit_without_end_date": ["spells.csv, row 2: expected an empty ended_at exactly when exit_reason is 'censored'"],
+    "ambiguous_date": ["column 'registered_at', row 1: expected a date (YYYY-MM-DD) (found '15/01/2024')"],
     "no_spells_table": ["expected a spells table (spells.parquet or spells.csv)"],
 }
 
@@ -71,3 +73,11 @@ def test_wrong_arguments(cli):
     assert r.returncode == 2 and "usage:" in r.stderr
     r = cli("nonsense")
     assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+def test_csv_dataset_is_summarised(cli, tmp_path):
+    "A folder of CSV tables that validates can also be summarised (through DuckDB over the parsed tables)."
+    shutil.copytree(CORPUS/"valid", tmp_path/"valid")
+    r = cli("data", "summary", tmp_path/"valid")
+    assert r.returncode == 0, r.stderr
+    assert "spells" in r.stdout and "registered at the as-of date" in r.stdout
