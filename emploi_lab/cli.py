@@ -69,8 +69,13 @@ def _data_summary(a) -> int:
     return 0
 
 def _run(a) -> int:
+    from emploi_lab.config import default_data_dir
+    from emploi_lab.pipeline import dataset_summary
     from emploi_lab.reports import run_command
-    return run_command(a)
+    code = run_command(a)
+    print("\ndataset used:", a.data or default_data_dir())
+    print(dataset_summary(a.data or default_data_dir()).to_string(index=False))
+    return code
 
 # %% ../nbs/41_cli.ipynb
 def _add_local(sub, group: str):
