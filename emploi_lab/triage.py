@@ -7,9 +7,9 @@ __all__ = ['VARIANTS', 'FUZZY_TARGETS', 'NOT_SLIPS', 'FUZZY', 'QUOTE_RE', 'APOST
            'TIME_RE', 'KEY_RE', 'EXCLUDE_RE', 'SETTINGS', 'REF_MONDAY', 'DISTRESS_RE', 'MOVE_RE', 'BUCKETS', 'CROSSES',
            'BALANCED_STYLES', 'INPUT_COLUMNS', 'MODEL_FILE', 'META_FILE', 'clean_text', 'extract_appointment',
            'extraction_features', 'prepare', 'TriageModel', 'rank_emails', 'synthetic_corpus', 'evaluate', 'confusion',
-           'load_handwritten', 'explain', 'style_audit', 'fit_mitigated', 'default_model_dir', 'read_emails',
-           'write_table', 'score_emails', 'load_model', 'frame_sha256', 'load_training_emails', 'train_model',
-           'train_command', 'score_command', 'add_cli']
+           'load_handwritten', 'explain', 'style_audit', 'fit_mitigated', 'default_model_dir', 'parse_received',
+           'read_emails', 'write_table', 'score_emails', 'load_model', 'frame_sha256', 'load_training_emails',
+           'train_model', 'train_command', 'score_command', 'add_cli']
 
 # %% ../nbs/20_triage.ipynb
 import hashlib
@@ -35,6 +35,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import __version__
 from .config import InputError, Problem, atomic_path, default_data_dir, file_sha256, project_root
 from .emails import demo_seekers, generate_emails
+from .store import read_user_file
 
 # %% ../nbs/20_triage.ipynb
 def _ascii(text): return unicodedata.normalize("NFD", text.replace("œ", "oe")).encode("ascii", "ignore").decode()
@@ -368,25 +369,45 @@ def default_model_dir() -> Path: return project_root()/"data"/"models"/"triage" 
 def _suffix(path, role):
     "'csv' or 'parquet' from a file name, else an InputError."
     suf = Path(path).suffix.lower()
-    if suf in (".csv", ".parquet", ".pq"): return "csv" if suf == ".csv" else "parquet"
+    if suf in (".csv", ".parquet"): return "csv" if suf == ".csv" else "parquet"
     raise InputError(Problem(str(path), f"a .csv or .parquet {role} file", found=Path(path).suffix or "no extension"))
 
 # %% ../nbs/20_triage.ipynb
+_DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2})[:h](\d{2})(?::(\d{2}))?)?")
+
+def _received(value):
+    "One `received_at` text: ISO 8601 first, else French day-first dd/mm/yyyy [hh:mm[:ss]]; NaT otherwise (wall-clock time, offset dropped)."
+    v = str(value).strip()
+    if re.match(r"\d{4}-\d{2}-\d{2}", v):
+        try: t = pd.to_datetime(v, format="ISO8601")
+        except (ValueError, OverflowError): return pd.NaT
+        return t.tz_localize(None) if t.tzinfo is not None else t
+    if m := _DAY_FIRST.fullmatch(v):
+        d, mo, y, h, mi, sec = (int(x) if x else 0 for x in m.groups())
+        try: return pd.Timestamp(datetime(y, mo, d, h, mi, sec))
+        except ValueError: return pd.NaT
+    return pd.NaT
+
+def parse_received(raw: pd.Series) -> pd.Series:
+    "`received_at` as naive date-times: date-time columns as they are, text by `_received` (never a guessed format)."
+    if pd.api.types.is_string_dtype(raw) or raw.dtype == object:
+        lookup = {v: _received(v) for v in pd.unique(raw)}
+        return pd.to_datetime(raw.map(lookup).astype("datetime64[ns]"))
+    rec = pd.to_datetime(raw, errors="coerce")
+    return rec.dt.tz_localize(None) if getattr(rec.dt, "tz", None) is not None else rec
+
 def read_emails(path) -> pd.DataFrame:
-    "Emails to score from CSV or Parquet: checks the columns and that every `received_at` is a date-time."
+    "Emails to score from CSV or Parquet (read by `read_user_file`): checks the columns and that every `received_at` is a date-time."
     path = Path(path)
-    kind = _suffix(path, "input")
-    if not path.exists(): raise InputError(Problem(str(path), "an existing file"))
-    try: df = pd.read_csv(path, dtype=str, keep_default_na=False) if kind == "csv" else pd.read_parquet(path)
-    except Exception as e: raise InputError(Problem(path.name, f"a readable {kind.upper()} file", found=f"{type(e).__name__}: {e}"[:200])) from e
+    _suffix(path, "input")
+    df = read_user_file(path)
     missing = [c for c in INPUT_COLUMNS if c not in df.columns]
     if missing: raise InputError([Problem(path.name, "a column of emails to score (id, received_at, subject, body)", column=c) for c in missing])
     raw = df["received_at"]
-    rec = pd.to_datetime(raw, errors="coerce", format="mixed") if raw.dtype == object else pd.to_datetime(raw, errors="coerce")
-    if getattr(rec.dt, "tz", None) is not None: rec = rec.dt.tz_localize(None)
+    rec = parse_received(raw)
     bad = np.flatnonzero(rec.isna().to_numpy())
-    if len(bad): raise InputError([Problem(path.name, "a date-time such as 2026-03-10 09:30", column="received_at", row=int(i) + 1,
-                                           found=raw.iloc[i]) for i in bad])
+    if len(bad): raise InputError([Problem(path.name, "a date-time such as 2026-03-10 09:30 (ISO) or 10/03/2026 09:30 (day first)",
+                                           column="received_at", row=int(i) + 1, found=raw.iloc[i]) for i in bad])
     return df.assign(received_at=rec, subject=df["subject"].fillna("").astype(str), body=df["body"].fillna("").astype(str))
 
 # %% ../nbs/20_triage.ipynb
@@ -418,7 +439,11 @@ def load_model(path=None) -> TriageModel:
     path = Path(path) if path else default_model_dir()
     file = path/MODEL_FILE if path.is_dir() else path
     if not file.exists(): raise InputError(Problem(str(file), "a trained triage model (run `emploi-lab triage train` first)"))
-    return joblib.load(file)
+    expected = "a triage model file written by `emploi-lab triage train`"
+    try: m = joblib.load(file)
+    except Exception as e: raise InputError(Problem(str(file), expected, found=f"{type(e).__name__}: {e}"[:200])) from None
+    if not isinstance(m, TriageModel): raise InputError(Problem(str(file), expected, found=type(m).__name__))
+    return m
 
 def frame_sha256(df: pd.DataFrame) -> str:
     "SHA-256 of a table's content (row order included)."

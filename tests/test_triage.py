@@ -2,6 +2,7 @@
 import json
 import os
 
+import joblib
 import pandas as pd
 import pytest
 
@@ -77,6 +78,32 @@ def test_missing_model_and_bad_extension(cli, inbox, tmp_path):
     assert r.returncode == 2 and "triage train" in r.stderr
     r = cli("triage", "score", tmp_path/"in.csv", "--out", tmp_path/"out.xlsx", "--model", tmp_path/"nowhere")
     assert r.returncode == 2 and ".csv or .parquet" in r.stderr
+
+
+def test_day_first_received_at(cli, model_dir, inbox, tmp_path):
+    "French files write the day first: 10/03/2026 is 10 March, so 'demain à 14h' is 11 March; ISO still works."
+    inbox.assign(received_at=["10/03/2026 09:30", "2026-03-10 10:30", "2026-03-10T11:00", "11/03/2026"]).to_csv(tmp_path/"in.csv", index=False)
+    r = cli("triage", "score", tmp_path/"in.csv", "--out", tmp_path/"out.csv", "--model", model_dir)
+    assert r.returncode == 0, r.stderr
+    out = pd.read_csv(tmp_path/"out.csv", keep_default_na=False)
+    assert out.loc[0, "appointment_at"] == "2026-03-11T14:00"
+    assert list(pd.to_datetime(out["received_at"], format="ISO8601")) == [
+        pd.Timestamp("2026-03-10 09:30"), pd.Timestamp("2026-03-10 10:30"), pd.Timestamp("2026-03-10 11:00"), pd.Timestamp("2026-03-11")]
+    inbox.assign(received_at=["2026-03-10T09:30", "03/13/2026", "2026-03-10", "2026-03-10"]).to_csv(tmp_path/"us.csv", index=False)
+    r = cli("triage", "score", tmp_path/"us.csv", "--out", tmp_path/"us_out.csv", "--model", model_dir)
+    assert r.returncode == 2 and "column 'received_at', row 2" in r.stderr and "'03/13/2026'" in r.stderr
+
+
+def test_score_with_a_file_that_is_not_a_model(cli, inbox, tmp_path):
+    inbox.to_csv(tmp_path/"in.csv", index=False)
+    (tmp_path/"fake.joblib").write_text("this is not a model")
+    r = cli("triage", "score", tmp_path/"in.csv", "--out", tmp_path/"out.csv", "--model", tmp_path/"fake.joblib")
+    assert r.returncode == 2, r.stderr
+    assert "fake.joblib" in r.stderr and "Traceback" not in r.stderr
+    joblib.dump({"not": "a model"}, tmp_path/"dict.joblib")  # loads fine, but is not a triage model
+    r = cli("triage", "score", tmp_path/"in.csv", "--out", tmp_path/"out.csv", "--model", tmp_path/"dict.joblib")
+    assert r.returncode == 2 and "dict.joblib" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path/"out.csv").exists()
 
 
 def test_handwritten_appointment_extraction():
