@@ -35,6 +35,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .config import InputError, Problem, atomic_path, file_sha256, near_matches
+from .store import read_user_file
 
 # %% ../nbs/31_fairness.ipynb
 def simulate_decisions(n=4000, bias=0.0, seed=0) -> pd.DataFrame:
@@ -417,23 +418,83 @@ def fairlearn_metric_frame(*, y_true, y_pred, sensitive_features, metrics=METRIC
     return MetricFrame(metrics=fns, y_true=y_true, y_pred=y_pred, sensitive_features=sensitive_features, **kwargs)
 
 # %% ../nbs/31_fairness.ipynb
-def _records(df: pd.DataFrame) -> list:
-    "JSON-safe records: NaN and infinities become None, small counts are suppressed."
+_DEN_KIND = {"tpr": "pos", "fnr": "pos", "fpr": "neg", "precision": "sel"}  # other denominators: the group size n
+_RATES = ["value", "ci_low", "ci_high", "reference_value", "difference", "difference_ci_low", "difference_ci_high",
+          "ratio", "ratio_ci_low", "ratio_ci_high", "mean_score", "observed_rate"]
+
+def _keys(r, count):
+    "The key (feature, control, group, kind) of the count `count` of record `r`."
+    f, c = r.get("feature"), r.get("control", "")
+    if count == "reference_n": return (f, c, r.get("reference"), "n")
+    if count == "denominator": return (f, c, r.get("group"), _DEN_KIND.get(r.get("metric"), "n"))
+    return (f, c, r.get("group"), ("decile", r["decile"]) if "decile" in r else "n")
+
+def _records(df: pd.DataFrame, hidden=frozenset()) -> list:
+    "JSON-safe records: NaN and infinities become None, counts under K_ANON or in `hidden` are suppressed."
     out = []
     for r in df.to_dict("records"):
         r = {k: (None if isinstance(v, float) and not math.isfinite(v) else v.item() if hasattr(v, "item") else v)
              for k, v in r.items()}
-        for k in ("n", "reference_n"):
-            if k in r and r[k] is not None and 0 < r[k] < K_ANON: r[k], r[f"{k}_suppressed"] = None, True
+        for k in ("n", "reference_n", "denominator"):
+            if k in r and r[k] is not None and (0 < r[k] < K_ANON or _keys(r, k) in hidden):
+                r[k], r[f"{k}_suppressed"] = None, True
         out.append(r)
     return out
 
+def _hidden_counts(table, deciles=None) -> set:
+    "Keys of the counts never published: under K_ANON, and those a subtraction would recover (secondary suppression)."
+    rows = lambda d: d.assign(control=d["control"] if "control" in d else "").to_dict("records")
+    counts = {_keys(r, "n"): r["n"] for r in rows(table)}
+    counts.update({_keys(r, "denominator"): r["denominator"] for r in rows(table) if r["metric"] in _DEN_KIND})
+    if deciles is not None and len(deciles): counts.update({_keys(r, "n"): r["n"] for r in rows(deciles)})
+    hidden, parts, linked = {k for k, v in counts.items() if 0 < v < K_ANON}, {}, {}
+    for k in counts:  # the groups of a feature (per stratum and kind) sum to the overall count; a group's deciles to its n
+        if k[0] != "overall": parts.setdefault((k[0], k[1], k[3]), []).append(k)
+        if isinstance(k[3], tuple): parts.setdefault((*k[:3], "deciles"), []).append(k)
+        linked.setdefault(k[:3], []).append(k)
+    while True:
+        new = set()
+        for keys in parts.values():
+            masked = [k for k in keys if k in hidden]
+            rest = sorted((k for k in keys if k not in hidden), key=lambda k: (counts[k], str(k)))
+            if len(masked) == 1 and rest: new.add(rest[0])  # mask the next-smallest: the hidden count stays hidden
+        for grp, keys in linked.items():  # n = positives + negatives, and n = the sum of the deciles
+            if any((*grp, k) in hidden for k in ("n", "pos", "neg")): new |= {k for k in keys if k[3] in ("n", "pos", "neg")}
+            if (*grp, "n") in hidden: new |= {k for k in keys if isinstance(k[3], tuple)}
+        if new <= hidden: return hidden
+        hidden |= new
+
+def _published(self):
+    "The table, disparities and deciles as exported: no rate for a group (or denominator) under K_ANON, whatever `min_n`."
+    t = self.table.copy()
+    small = (t.n < K_ANON) | (t.denominator < K_ANON)
+    t.loc[small, ["value", "ci_low", "ci_high"]] = np.nan
+    t["estimable"] = t.estimable & ~small
+    key = ["feature", "group", "metric"] + (["control"] if "control" in t else [])
+    bad = set(map(tuple, t.loc[small, key].to_numpy().tolist()))
+    d = self.disparities.copy()
+    if len(d):
+        ref = d.rename(columns={"group": "_g", "reference": "group"})
+        out = (np.array([k in bad for k in map(tuple, d[key].to_numpy().tolist())]) |
+               np.array([k in bad for k in map(tuple, ref[key].to_numpy().tolist())]) |
+               (d.n < K_ANON) | (d.reference_n < K_ANON))
+        d.loc[out, [c for c in _RATES if c in d]] = np.nan
+        d.loc[out, ["estimable", "outside_band", "ci_excludes_parity", "simultaneous_excludes_parity"]] = False
+        d = _status(d)
+    c = self.calibration_by_decile.copy()
+    if len(c):
+        tiny = c.n < K_ANON
+        c.loc[tiny, ["mean_score", "observed_rate", "ci_low", "ci_high"]] = np.nan
+        c["estimable"] = c.estimable & ~tiny
+    return t, d, c, _hidden_counts(self.table, c)
+
 def _to_dict(self) -> dict:
     "Settings, results by group, disparities and calibration as plain Python (no individual rows)."
-    t = self.table.assign(status=np.where(self.table.estimable, "estimable", NOT_ESTIMABLE))
-    return dict(settings=self.settings, overall=_records(t[t.feature == "overall"]), by_group=_records(t[t.feature != "overall"]),
-                disparities=_records(self.disparities), flagged=_records(self.flagged),
-                calibration_by_decile=_records(self.calibration_by_decile))
+    t, d, c, hidden = _published(self)
+    t = t.assign(status=np.where(t.estimable, "estimable", NOT_ESTIMABLE))
+    return dict(settings=self.settings, overall=_records(t[t.feature == "overall"], hidden),
+                by_group=_records(t[t.feature != "overall"], hidden), disparities=_records(d, hidden),
+                flagged=_records(d[d.flagged], hidden) if len(d) else [], calibration_by_decile=_records(c, hidden))
 
 def _to_json(self, path=None, **meta) -> str:
     "The audit as JSON (`meta` is added to the settings, e.g. file name and hash); written atomically to `path` if given."
@@ -461,7 +522,7 @@ def _md_table(header, rows) -> str:
     return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] +
                      ["| " + " | ".join(map(str, r)) + " |" for r in rows])
 
-def _n(n): return f"< {K_ANON}" if 0 < n < K_ANON else str(n)  # small counts are never published
+def _n(n, hidden=False): return f"< {K_ANON}" if 0 < n < K_ANON else "masqué" if hidden else str(n)  # small counts are never published
 
 def _to_markdown(self, title="Audit d'équité", **meta) -> str:
     "A readable French summary of the audit (no individual rows)."
@@ -470,7 +531,8 @@ def _to_markdown(self, title="Audit d'équité", **meta) -> str:
              f"- lignes : {s['n_rows']} ; groupes : {', '.join(s['views'][1:])} ; référence : {s['reference']}",
              f"- intervalles à {pct} % par bootstrap ({s['n_boot']} rééchantillonnages, graine {s['seed']}) ; "
              f"taille minimale d'un groupe : {s['min_n']} ; bande de parité : {s['band'][0]}–{s['band'][1]}", ""]
-    f = self.flagged
+    table, d, _, hidden = _published(self)
+    f = d[d.flagged] if len(d) else d
     lines += ["## Disparités signalées", "",
               f"Un écart est signalé quand le rapport au groupe de référence sort de la bande {s['band'][0]}–{s['band'][1]} "
               f"**et** que son intervalle simultané à {pct} % (valable pour toutes les comparaisons de l'audit à la fois, "
@@ -481,15 +543,15 @@ def _to_markdown(self, title="Audit d'équité", **meta) -> str:
                           _fmt(r.ratio, r.ratio_ci_low, r.ratio_ci_high), _fmt(r.difference, r.difference_ci_low, r.difference_ci_high)]
                          for r in f.itertuples()]) if len(f) else "Aucune disparité signalée.", ""]
     for view in s["views"]:
-        t = self.table[self.table.feature == view]
+        t = table[table.feature == view]
         metrics = list(dict.fromkeys(t.metric))
         keys = ["control", "group"] if "control" in t else ["group"]  # within each level of the control features
-        rows = [[" / ".join(map(str, np.atleast_1d(g)))] + [_n(int(grp.n.iloc[0]))] +
+        rows = [[" / ".join(map(str, np.atleast_1d(g)))] + [_n(int(grp.n.iloc[0]), _keys(grp.iloc[0].to_dict(), "n") in hidden)] +
                 [_fmt(r.value, r.ci_low, r.ci_high) for r in grp.set_index("metric").loc[metrics].itertuples()]
                 for g, grp in t.groupby(keys, sort=False)]
         lines += [f"## {'Ensemble' if view == 'overall' else view}", "",
                   _md_table(["groupe", "n"] + [METRIC_LABELS.get(m, m) for m in metrics], rows), ""]
-    small = sorted(set(self.table.loc[~self.table.estimable & (self.table.metric == self.table.metric.iloc[0]), "group"]))
+    small = sorted(set(table.loc[~table.estimable & (table.metric == table.metric.iloc[0]), "group"]))
     lines += ["## Groupes non estimables", "",
               f"Moins de {s['min_n']} personnes (ou un dénominateur trop petit) : aucune conclusion, ce qui ne veut pas dire "
               "absence d'écart. " + (", ".join(small) if small else "Aucun."), "",
@@ -504,14 +566,14 @@ FairnessAudit.to_markdown = _to_markdown
 _BINARY_TEXT = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
 
 def read_table(path) -> pd.DataFrame:
-    "A CSV (all columns as text, so codes like '01' survive) or Parquet file; InputError if unreadable."
+    "A CSV (all columns as text, so codes like '01' survive; empty cells missing) or Parquet file; InputError if unreadable."
     path = Path(path)
     if not path.is_file(): raise InputError(Problem(str(path), "an existing CSV or Parquet file"))
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"): df = pd.read_parquet(path)
-        else: df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except Exception as e:
-        raise InputError(Problem(path.name, f"a readable CSV or Parquet file ({type(e).__name__}: {str(e)[:200]})")) from None
+    try: df = read_user_file(path)
+    except InputError as e:
+        raise InputError([Problem(path.name, f"a readable CSV or Parquet file ({p.expected})", p.column, p.row, p.found)
+                          for p in e.problems]) from None
+    if path.suffix.lower() != ".parquet": df = df.replace("", np.nan)  # an empty CSV cell is a missing value
     if df.empty: raise InputError(Problem(path.name, "at least one data row"))
     return df
 
@@ -558,7 +620,7 @@ def audit_file(path, *, groups, decision=None, label=None, score=None, top_k=Non
     if score is not None and decision is None and top_k is None and label is None:
         problems.append(Problem(file, "--top-k or --label with --score (nothing to audit otherwise)", column=score))
     if top_k is not None and not 0 < top_k <= 100: problems.append(Problem("--top-k", "a percentage in (0, 100]", found=top_k))
-    if min_n < 1: problems.append(Problem("--min-n", "a positive number of people", found=min_n))
+    if min_n < K_ANON: problems.append(Problem("--min-n", f"at least {K_ANON} people (smaller groups are never published)", found=min_n))
     ref = {}
     for r in reference or []:
         col, sep, val = r.partition("=")
@@ -690,7 +752,8 @@ def survival_audit(*, time, event, sensitive_features, risk_score=None, predicte
                                  for j in (idx[rng.integers(0, len(idx), len(idx))] for _ in range(n_boot if est else 0))])
             for m, v in point.items():
                 lo, hi = boot[m].quantile([a, 1 - a]).to_numpy() if est else (np.nan, np.nan)
-                rows.append(dict(feature=name, group=g, n=len(idx), events=int(event[idx].sum()), metric=m,
+                small = lambda k: k if k >= K_ANON or k == 0 else np.nan  # counts under K_ANON are suppressed
+                rows.append(dict(feature=name, group=g, n=small(len(idx)), events=small(int(event[idx].sum())), metric=m,
                                  value=v if est else np.nan, ci_low=lo, ci_high=hi, estimable=bool(est)))
     return pd.DataFrame(rows)
 

@@ -189,3 +189,88 @@ def test_report_runs_with_papermill_and_shows_no_rows(tmp_path):
     kinds = [o.get("data", {}).keys() for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     assert sum("image/png" in k for k in kinds) >= 4            # by group, disparities, calibration, mitigation
     assert "Model card: test" in text and "strongest_proxy" in text
+
+
+def _tiny_groups(n=1000, seed=2):
+    df = simulate_decisions(n=n, seed=seed)
+    df.loc[:4, "nationality_group"] = "tiny"      # 5 people: under k = 11
+    df.loc[5:17, "nationality_group"] = "small"   # 13 people: publishable alone, but it would give the tiny count away
+    return df
+
+
+def test_cli_rejects_min_n_under_k_anon(cli, tmp_path):
+    _tiny_groups().to_csv(tmp_path/"in.csv", index=False)
+    r = cli("fairness", "audit", tmp_path/"in.csv", "--group", "nationality_group", "--decision", "decision",
+            "--min-n", 2, "--n-boot", 50, "--out", tmp_path/"out")
+    assert r.returncode == 2 and "--min-n: expected at least 11 people" in r.stderr, r.stderr
+    assert not (tmp_path/"out").exists()
+
+
+def test_exports_never_show_a_rate_for_a_group_under_k_anon():
+    df = _tiny_groups()
+    a = FairnessAudit(y_true=df.label, y_pred=df.decision, sensitive_features=df[["sex", "nationality_group"]], min_n=2, n_boot=50)
+    assert not np.isnan(a.by_group.loc[("nationality_group", "tiny"), "selection_rate"])  # research use: computed
+    j = json.loads(a.to_json())
+    for r in j["by_group"] + j["disparities"]:
+        if r["group"] == "tiny" or r.get("reference") == "tiny":
+            assert r["value"] is None and r["status"] == "not estimable", r
+    small_den = a.table[(a.table.denominator < 11) | (a.table.n < 11)]
+    assert len(small_den) > len(a.table[a.table.n < 11])  # e.g. few positives in an intersection
+    published = {(r["feature"], r["group"], r["metric"]): r for r in j["by_group"]}
+    for r in small_den.itertuples():
+        p = published[(r.feature, r.group, r.metric)]
+        assert p["value"] is None and p["ci_low"] is None and p["status"] == "not estimable", p
+    md = a.to_markdown()
+    row = [line for line in md.splitlines() if line.startswith("| tiny |")][0]
+    assert "< 11" in row and all(c.strip() in ("tiny", "< 11", "non estimable", "") for c in row.split("|")), row
+
+
+def test_no_masked_count_recoverable_by_subtraction():
+    df = _tiny_groups()
+    a = FairnessAudit(y_true=df.label, y_pred=df.decision, sensitive_features=df[["sex", "nationality_group"]], n_boot=50)
+    j = json.loads(a.to_json())
+    rows = j["overall"] + j["by_group"]
+    tiny = [r for r in rows if r["group"] == "tiny"]
+    assert tiny and all(r["n"] is None and r["n_suppressed"] for r in tiny)
+    assert all(r["denominator"] is None for r in tiny if r["metric"] in ("tpr", "fpr", "fnr", "precision"))
+    small = [r for r in rows if r["feature"] == "nationality_group" and r["group"] == "small"][0]
+    assert small["n"] is None and small["n_suppressed"]  # secondary suppression: overall - others would give tiny's n
+    for count in ("n", "denominator"):
+        for metric in {r["metric"] for r in rows}:
+            total = {r["feature"]: r for r in rows if r["metric"] == metric}["overall"][count]
+            for feature in {r["feature"] for r in rows} - {"overall"}:
+                cells = [r[count] for r in rows if r["feature"] == feature and r["metric"] == metric]
+                masked = [c for c in cells if c is None]
+                # a single masked cell would be total minus the published ones
+                assert len(masked) != 1 or total is None, (count, metric, feature, cells)
+    true_n = {g: int(s) for g, s in df.nationality_group.value_counts().items()}
+    published = {r["group"]: r["n"] for r in j["by_group"] if r["feature"] == "nationality_group" and r["metric"] == "selection_rate"}
+    recovered = len(df) - sum(v for v in published.values() if v is not None)
+    assert recovered != true_n["tiny"] and published["tiny"] is None
+
+
+def test_denominator_under_k_anon_is_suppressed():
+    from emploi_lab.fairness import _records
+    assert _records(pd.DataFrame({"n": [40], "denominator": [3], "value": [1.0]})) == [
+        {"n": 40, "denominator": None, "value": 1.0, "denominator_suppressed": True}]
+
+
+def test_survival_audit_masks_small_counts():
+    rng = np.random.default_rng(0)
+    g = np.r_[["tiny"] * 6, ["big"] * 200]
+    a = survival_audit(time=rng.exponential(100, len(g)) + 1, event=np.r_[np.ones(6, bool), rng.random(200) < 0.03],
+                       sensitive_features=pd.DataFrame({"g": g}), risk_score=rng.normal(size=len(g)), min_n=2, n_boot=20)
+    t = a[a.feature == "g"].drop_duplicates("group").set_index("group")
+    assert np.isnan(t.loc["tiny", "n"]) and np.isnan(t.loc["tiny", "events"])
+    assert t.loc["big", "n"] == 200 and (np.isnan(t.loc["big", "events"]) or t.loc["big", "events"] >= 11)
+
+
+def test_read_table_uses_the_project_reader(tmp_path, monkeypatch):
+    import emploi_lab.fairness as F
+    (tmp_path/"latin1.csv").write_bytes("sex,decision\nF\xe9,1\nM,0\n".encode("latin-1"))
+    with pytest.raises(F.InputError, match="latin1.csv, row 1: expected a readable CSV or Parquet file \\(UTF-8 text"):
+        F.read_table(tmp_path/"latin1.csv")
+    calls = []
+    monkeypatch.setattr(F, "read_user_file", lambda p: calls.append(p) or pd.DataFrame({"sex": ["F", ""], "d": ["01", "1"]}))
+    df = F.read_table(tmp_path/"latin1.csv")
+    assert calls and df.d.tolist() == ["01", "1"] and df.sex.isna().tolist() == [False, True]
