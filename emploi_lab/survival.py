@@ -13,6 +13,7 @@ __all__ = ['EDUCATION_LEVELS', 'QUALIFICATION_LEVELS', 'PROTECTED_FEATURES', 'ES
            'predict_file', 'add_cli']
 
 # %% ../nbs/21_survival.ipynb
+import argparse
 import json
 import math
 from pathlib import Path
@@ -31,6 +32,7 @@ from sksurv.metrics import concordance_index_ipcw, cumulative_dynamic_auc, integ
 from sksurv.util import Surv
 
 from .config import InputError, Problem, atomic_dir, atomic_path, near_matches
+from .store import read_user_file
 
 # %% ../nbs/21_survival.ipynb
 def survival_target(event,  # event indicators (true = return to work)
@@ -46,9 +48,10 @@ def spells_target(spells: pd.DataFrame,  # spells in the data model's layout
                   as_of=None):  # data end date; defaults to the last `ended_at`
     "The target of `spells`: event = exit to employment, time = days registered (open spells run to `as_of`)."
     as_of = pd.Timestamp(as_of) if as_of is not None else spells["ended_at"].max()
-    end = spells["ended_at"].fillna(as_of)
+    seen = spells["ended_at"].notna() & (spells["ended_at"] <= as_of)  # ended, and known to have ended, by as_of
+    end = spells["ended_at"].where(seen, as_of)
     days = (end - spells["registered_at"]).dt.days.clip(lower=1)
-    return survival_target(spells["exit_reason"].eq("employment").to_numpy(), days.to_numpy())
+    return survival_target((spells["exit_reason"].eq("employment") & seen).to_numpy(), days.to_numpy())
 
 # %% ../nbs/21_survival.ipynb
 EDUCATION_LEVELS = ["below_cap", "cap_bep", "bac", "bac_2", "bac_3_plus"]
@@ -483,7 +486,9 @@ def group_metrics(survival_test,  # test target
             i = g == level
             ok = i.sum() >= min_n and survival_test["event"][i].any()
             obs = 1 - km_at(survival_test[i], horizon) if ok else np.nan
-            rows.append({"group": col, "level": level, "n": int(i.sum()), "events": int(survival_test["event"][i].sum()),
+            big = i.sum() >= min_n  # smaller cells: counts suppressed, metrics not estimable
+            rows.append({"group": col, "level": level, "n": int(i.sum()) if big else None,
+                         "events": int(survival_test["event"][i].sum()) if big else None,
                          "harrell_c": harrell_c(survival_test[i], np.asarray(risk)[i]) if ok else np.nan,
                          "predicted": float(np.mean(np.asarray(p_employed)[i])) if ok else np.nan, "observed": obs})
     return pd.DataFrame(rows).assign(difference_points=lambda d: 100 * (d.predicted - d.observed))
@@ -554,11 +559,8 @@ def evaluate_synthetic(dataset,  # a `synth.generate(...)` result
 TRUE_WORDS, FALSE_WORDS = {"1", "1.0", "true", "yes", "y", "oui", "o"}, {"0", "0.0", "false", "no", "n", "non"}
 
 def read_table(path) -> pd.DataFrame:
-    "A CSV or Parquet file as a DataFrame, or an `InputError` naming the file."
-    path = Path(path)
-    if not path.exists(): raise InputError(Problem(str(path), "an existing CSV or Parquet file"))
-    try: return pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
-    except Exception as e: raise InputError(Problem(str(path), "a readable CSV or Parquet file", found=str(e).splitlines()[0])) from e
+    "A CSV (cells kept as text: codes like '01' stay '01') or Parquet file, read by `store.read_user_file`."
+    return read_user_file(path)
 
 def _column(df, col, file):
     "A column of `df`, or an `InputError` suggesting near names."
@@ -578,9 +580,15 @@ def parse_event(s: pd.Series, file="data") -> np.ndarray:
 
 def parse_numeric(s: pd.Series, file="data", nonnegative=False) -> np.ndarray:
     "A numeric column without missing values (and `>= 0` if asked); an `InputError` names the first bad row."
-    v = pd.to_numeric(s, errors="coerce") if s.dtype != bool else s.astype(float)
+    if s.dtype == bool: v = s.astype(float)
+    elif pd.api.types.is_numeric_dtype(s): v = s.astype(float)
+    else:  # CSV cells are text: true/false words are 1/0, the rest must parse as numbers
+        words = s.astype(str).str.strip().str.lower()
+        v = pd.to_numeric(s.where(~words.isin(["true", "false"]), words.eq("true").astype(float)), errors="coerce")
     bad = v.isna().to_numpy()
     if bad.any(): raise InputError(Problem(file, "a number (no missing values)", column=s.name, row=int(np.flatnonzero(bad)[0]) + 1, found=s[bad].iloc[0]))
+    inf = ~np.isfinite(v.to_numpy(dtype=float))
+    if inf.any(): raise InputError(Problem(file, "a finite number", column=s.name, row=int(np.flatnonzero(inf)[0]) + 1, found=s[inf].iloc[0]))
     if nonnegative and (v < 0).any(): raise InputError(Problem(file, "a non-negative duration", column=s.name, row=int(np.flatnonzero(v < 0)[0]) + 1, found=v[v < 0].iloc[0]))
     return v.to_numpy(dtype=float)
 
@@ -670,8 +678,12 @@ def load_model(path) -> dict:
     path = Path(path)
     path = path/"model.joblib" if path.is_dir() else path
     if not path.exists(): raise InputError(Problem(str(path), "a model folder written by 'emploi-lab survival fit'"))
-    art = joblib.load(path)
-    if not isinstance(art, dict) or art.get("kind") != "emploi-lab survival model": raise InputError(Problem(str(path), "an emploi-lab survival model"))
+    expected = "a model folder (or model.joblib) written by 'emploi-lab survival fit'"
+    try: art = joblib.load(path)
+    except Exception as e: raise InputError(Problem(str(path), expected, found=f"an unreadable file ({type(e).__name__})")) from None
+    if not (isinstance(art, dict) and art.get("kind") == "emploi-lab survival model" and isinstance(art.get("design"), Design)
+            and hasattr(art.get("model"), "predict_employment_probability")):
+        raise InputError(Problem(str(path), expected, found=f"a {type(art).__name__}"))
     return art
 
 # %% ../nbs/21_survival.ipynb
@@ -693,6 +705,20 @@ def predict_file(model_path,  # folder (or model.joblib) written by `fit_file`
 # %% ../nbs/21_survival.ipynb
 def _csv_list(s): return [c.strip() for c in s.split(",") if c.strip()] if s else None
 
+def _horizons(s) -> tuple:
+    "argparse type of `--horizons`: comma-separated positive finite numbers."
+    try: h = tuple(float(x) for x in s.split(","))
+    except ValueError: raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 183,365, found {s!r}") from None
+    if not h or not all(math.isfinite(x) and x > 0 for x in h): raise argparse.ArgumentTypeError(f"expected positive finite horizons, found {s!r}")
+    return h
+
+def _folds(s) -> int:
+    "argparse type of `--cv`: an integer K >= 2."
+    try: k = int(s)
+    except ValueError: k = None
+    if k is None or k < 2: raise argparse.ArgumentTypeError(f"expected an integer number of folds >= 2, found {s!r}")
+    return k
+
 def _fit_cmd(args) -> int:
     _, m = fit_file(args.file, args.duration, args.event, _csv_list(args.features), _csv_list(args.categorical) or (), args.model,
                     args.ties, 0 if args.cv else args.test_size, args.cv, args.seed, args.out)
@@ -701,7 +727,7 @@ def _fit_cmd(args) -> int:
     return 0
 
 def _predict_cmd(args) -> int:
-    res = predict_file(args.model, args.file, args.out, tuple(float(h) for h in args.horizons.split(",")))
+    res = predict_file(args.model, args.file, args.out, args.horizons)
     print(f"{len(res)} rows -> {args.out}")
     return 0
 
@@ -717,11 +743,11 @@ def add_cli(subparsers):
     f.add_argument("--categorical", help="comma-separated categorical feature columns (one-hot encoded)")
     f.add_argument("--model", choices=sorted(ESTIMATORS), default="cox"); f.add_argument("--ties", choices=["efron", "breslow"], default="efron")
     g = f.add_mutually_exclusive_group()
-    g.add_argument("--test-size", type=float, default=0.25, help="held-out fraction (0 = none)"); g.add_argument("--cv", type=int, help="K-fold cross-validation instead")
+    g.add_argument("--test-size", type=float, default=0.25, help="held-out fraction (0 = none)"); g.add_argument("--cv", type=_folds, help="K-fold cross-validation instead (K >= 2)")
     f.add_argument("--seed", type=int, default=0); f.add_argument("--out", required=True, help="output folder")
     f.set_defaults(func=_fit_cmd)
     pr = sub.add_parser("predict", help="add risk score, median time and P(event by horizon) to a file")
     pr.add_argument("model", help="folder (or model.joblib) written by 'survival fit'"); pr.add_argument("file")
-    pr.add_argument("--horizons", default="183,365", help="comma-separated horizons, in the duration's unit"); pr.add_argument("--out", required=True)
+    pr.add_argument("--horizons", type=_horizons, default="183,365", help="comma-separated horizons, in the duration's unit"); pr.add_argument("--out", required=True)
     pr.set_defaults(func=_predict_cmd)
     return p

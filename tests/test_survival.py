@@ -86,3 +86,71 @@ def test_contract(name):
 def test_cox_refuses_bad_ties():
     X, y, _ = simulate_cox(n=100)
     with pytest.raises(ValueError, match="ties must be"): CoxPHModel(ties="exact").fit(X, y)
+
+
+def test_spells_target_censors_at_as_of():
+    "Nothing after as_of: a later return to work is censored at as_of; an exit reason without an end date is no event."
+    from emploi_lab.survival import spells_target
+    spells = pd.DataFrame({"registered_at": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-01"]),
+                           "ended_at": pd.to_datetime(["2024-03-01", "2024-12-01", None]),
+                           "exit_reason": ["employment", "employment", "employment"]})
+    y = spells_target(spells, as_of="2024-06-30")
+    assert y["event"].tolist() == [True, False, False]
+    assert y["time"].tolist() == [60, 181, 181]
+
+
+def test_group_metrics_suppresses_small_counts():
+    from emploi_lab.survival import group_metrics
+    X, y, _ = simulate_cox(n=60, seed=2)
+    groups = pd.DataFrame({"g": ["big"] * 50 + ["small"] * 10})
+    gm = group_metrics(y, -X[:, 0] if isinstance(X, np.ndarray) else -X.iloc[:, 0], np.full(60, 0.5), groups).set_index("level")
+    assert gm.loc["big", "n"] == 50 and gm.loc["big", "events"] is not None
+    assert gm.loc["small", ["n", "events"]].isna().all() and np.isnan(gm.loc["small", "harrell_c"])
+
+
+def test_read_table_keeps_codes_as_text(tmp_path):
+    from emploi_lab.survival import read_table
+    (tmp_path / "t.csv").write_text("territory,week\n01,3\n02,4\n", encoding="utf-8")
+    assert read_table(tmp_path / "t.csv")["territory"].tolist() == ["01", "02"]
+
+
+def test_fit_non_utf8_exits_2(cli, rossi_csv, tmp_path):
+    (tmp_path / "latin1.csv").write_bytes(rossi_csv.read_bytes() + "é,1,1\n".encode("latin-1"))
+    r = cli("survival", "fit", tmp_path / "latin1.csv", "--duration", "week", "--event", "arrest", "--out", tmp_path / "m")
+    assert r.returncode == 2 and "UTF-8" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("column", ["week", "age"])
+def test_fit_infinite_value_exits_2(cli, rossi_csv, tmp_path, column):
+    d = pd.read_csv(rossi_csv)
+    d[column] = d[column].astype(str).where(d.index != 6, "inf")
+    d.to_csv(tmp_path / "inf.csv", index=False)
+    r = cli("survival", "fit", tmp_path / "inf.csv", "--duration", "week", "--event", "arrest", "--out", tmp_path / "m")
+    assert r.returncode == 2 and f"column '{column}', row 7: expected a finite number" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["fit", "{csv}", "--duration", "week", "--event", "arrest", "--cv", "1", "--out", "{tmp}/m"], "folds >= 2"),
+    (["fit", "{csv}", "--duration", "week", "--event", "arrest", "--cv", "x", "--out", "{tmp}/m"], "folds >= 2"),
+    (["predict", "{tmp}", "{csv}", "--horizons", "abc", "--out", "{tmp}/p.csv"], "--horizons: expected comma-separated numbers"),
+    (["predict", "{tmp}", "{csv}", "--horizons", "26,-1", "--out", "{tmp}/p.csv"], "--horizons: expected positive finite horizons"),
+])
+def test_bad_options_exit_2(cli, rossi_csv, tmp_path, args, message):
+    r = cli("survival", *[a.format(csv=rossi_csv, tmp=tmp_path) for a in args])
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("content", [b"not a model at all", None])
+def test_predict_with_a_file_that_is_not_a_model_exits_2(cli, rossi_csv, tmp_path, content):
+    fake = tmp_path / "model.joblib"
+    if content is None:
+        import joblib
+        joblib.dump({"kind": "something else"}, fake)
+    else:
+        fake.write_bytes(content)
+    r = cli("survival", "predict", fake, rossi_csv, "--out", tmp_path / "p.csv")
+    assert r.returncode == 2 and str(fake) in r.stderr and "written by 'emploi-lab survival fit'" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    r = cli("survival", "predict", rossi_csv, rossi_csv, "--out", tmp_path / "p.csv")  # a CSV given as the model
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
