@@ -9,13 +9,15 @@ __all__ = ['OPTION_RE', 'META_MIME', 'SECRET', 'COUNTS', 'HORIZON_DAYS', 'CODE_M
            'render_quarto', 'fmt_number', 'Table', 'show_table', 'show_figure', 'show_text', 'publish_meta',
            'code_version', 'data_fingerprint', 'key_figures_frame', 'km_frame', 'km_median', 'email_frame',
            'email_monthly_frame', 'seasonality_frame', 'top_offers_frame', 'train_survival', 'train_recruitment',
-           'recruitment_table', 'default_cache_dir', 'build_artifacts', 'disclosure_log', 'load_artifact',
-           'artifacts_info', 'territory_identity', 'key_figures_table', 'territory_map', 'km_figure', 'km_table',
-           'email_table', 'email_figure', 'seasonality_figure', 'top_offers_table', 'profiles_table', 'drivers_figure',
-           'fairness_summary', 'ranking_table', 'regions_table', 'france_map', 'date_fr', 'cover_meta', 'reports_dir',
-           'execute_report', 'personal_markers', 'scan_outputs', 'run_report', 'parse_territories', 'inputs_hash',
-           'RunResult', 'write_manifest', 'write_index', 'default_run_dir', 'run_reports', 'add_run_arguments',
-           'run_command', 'key_figures_sentence', 'methodology_text']
+           'recruitment_table', 'train_territory_intelligence', 'reconversion_table', 'reconversion_sentence',
+           'mobility_sentence', 'mobility_table', 'mobility_map', 'default_cache_dir', 'build_artifacts',
+           'disclosure_log', 'load_artifact', 'artifacts_info', 'territory_identity', 'key_figures_table',
+           'territory_map', 'km_figure', 'km_table', 'email_table', 'email_figure', 'seasonality_figure',
+           'top_offers_table', 'profiles_table', 'drivers_figure', 'fairness_summary', 'ranking_table', 'regions_table',
+           'france_map', 'date_fr', 'cover_meta', 'reports_dir', 'execute_report', 'personal_markers', 'scan_outputs',
+           'run_report', 'parse_territories', 'inputs_hash', 'RunResult', 'write_manifest', 'write_index',
+           'default_run_dir', 'run_reports', 'add_run_arguments', 'run_command', 'key_figures_sentence',
+           'methodology_text']
 
 # %% ../nbs/42_reports.ipynb
 import base64
@@ -250,7 +252,8 @@ def publish_meta(**meta):
 COUNTS = ("registered", "entries", "exits", "exits_employment", "long_term")  # counts of people, protected
 HORIZON_DAYS = 730  # Kaplan–Meier curves up to two years
 
-CODE_MODULES = ("referentials", "store", "disclosure", "survival", "explain", "fairness", "recruitment", "reports")  # what the figures depend on
+CODE_MODULES = ("referentials", "store", "disclosure", "survival", "explain", "fairness", "recruitment", "reconversion",
+                "mobility", "reports")  # what the figures depend on
 
 def code_version(modules=CODE_MODULES) -> str:
     "A hash of the package version and of the sources the figures depend on: cached artifacts are rebuilt when they change."
@@ -512,8 +515,108 @@ def recruitment_table(artifacts_dir, territory: str, n: int = 10) -> pd.DataFram
                          "Offres des 12 derniers mois": [fmt_number(v, 0) for v in r.last_12_months]})
 
 # %% ../nbs/42_reports.ipynb
+def train_territory_intelligence(data_dir, as_of, out, *, k: int, chunk: int = 20_000) -> dict:
+    "Reconversion flags of the seekers registered at `as_of` and the mobility summaries, aggregated per territory."
+    from emploi_lab.mobility import elsewhere_summary, load_context, score_destinations
+    from emploi_lab.reconversion import SPELL_COLUMNS, flag_seekers, load_advisor
+    from emploi_lab.recruitment import read_table
+    t0, out = time.perf_counter(), Path(out)
+    spells = read_table("spells", data_dir, SPELL_COLUMNS)
+    on = (spells.registered_at <= as_of) & (spells.ended_at.isna() | (spells.ended_at > as_of))
+    seekers = spells[on].reset_index(drop=True)
+    adv = load_advisor(data_dir)
+    flags = pd.concat([flag_seekers(adv, seekers.iloc[i:i + chunk].reset_index(drop=True))
+                       for i in range(0, len(seekers), chunk)], ignore_index=True)
+    flags["territory"], flags["rome_code"] = seekers.territory.to_numpy(), seekers.rome_code.to_numpy()
+    tot = flags.groupby("territory").agg(registered=("flag", "size"), flagged=("flag", "sum")).reset_index()
+    tot["flag_share"] = tot.flagged / tot.registered
+    small = (tot.flagged < k) | (tot.registered - tot.flagged < k)  # a share needs k on both sides
+    tot.loc[small, ["flagged", "flag_share"]] = np.nan
+    tot.to_parquet(out/"reconversion_totals.parquet", index=False)
+    f = flags[flags.flag]
+    pairs = (f.groupby(["territory", "rome_code", "best_rome_code"])
+              .agg(flagged=("flag", "size"), mean_gain=("best_gain", "mean"), mean_p_own=("p_own", "mean")).reset_index())
+    pairs[pairs.flagged >= k].to_parquet(out/"reconversion_pairs.parquet", index=False)
+    ctx = load_context(data_dir)
+    elsewhere_summary(ctx, k=k).to_parquet(out/"mobility.parquet", index=False)
+    dest = []
+    for t in ctx.territories.index:
+        top = ctx.seekers.loc[t]
+        for rome in top[top >= k].sort_values(ascending=False).index[:3]:
+            d = score_destinations(ctx, t, rome).head(3)
+            dest.append(d.assign(home=t, rome_code=rome, local_seekers=int(top[rome])))
+    cols = ["home", "rome_code", "local_seekers", "territory", "distance_km", "vacancy_rate", "childcare_per_100",
+            "demand", "tension", "housing", "childcare", "distance", "score"]
+    (pd.concat(dest, ignore_index=True)[cols] if dest else pd.DataFrame(columns=cols)).to_parquet(out/"mobility_destinations.parquet", index=False)
+    return {"seekers": int(len(seekers)), "flagged": int(flags.flag.sum()), "pairs_published": int((pairs.flagged >= k).sum()),
+            "seconds": round(time.perf_counter() - t0, 2)}
+
+# %% ../nbs/42_reports.ipynb
+def _label(code) -> str:
+    from emploi_lab.referentials import load_occupations
+    lab = load_occupations().set_index("rome_code")["label"]
+    return f"{lab.get(code, code)} ({code})"
+
+def reconversion_table(artifacts_dir, territory: str, n: int = 8) -> pd.DataFrame:
+    "The most frequent reconversions to consider in the territory (pairs with at least k people flagged)."
+    p = load_artifact(artifacts_dir, "reconversion_pairs")
+    p = p[p.territory == territory].sort_values(["flagged", "rome_code"], ascending=[False, True]).head(n)
+    return pd.DataFrame({"Métier recherché": [_label(c) for c in p.rome_code],
+                         "Métier proche suggéré": [_label(c) for c in p.best_rome_code],
+                         "Personnes concernées": [fmt_number(v, 0) for v in p.flagged],
+                         "P(emploi à 12 mois) actuelle": [fmt_number(v, percent=True) for v in p.mean_p_own],
+                         "Gain moyen estimé": [f"+{fmt_number(100 * v, 0)} points" for v in p.mean_gain]})
+
+def reconversion_sentence(artifacts_dir, territory: str) -> str:
+    "One sentence on the flag in the territory."
+    t = load_artifact(artifacts_dir, "reconversion_totals").set_index("territory")
+    if territory not in t.index: return "Aucune personne inscrite dans le territoire à la date d'arrêté."
+    r = t.loc[territory]
+    if pd.isna(r.flagged): return ("Le nombre de personnes pour lesquelles une reconversion est à envisager est trop faible "
+                                   f"(ou trop proche du total) pour être publié (moins de {artifacts_info(artifacts_dir)['k']}).")
+    return (f"Parmi les {fmt_number(r.registered, 0)} personnes inscrites, {fmt_number(r.flagged, 0)} "
+            f"({fmt_number(r.flag_share, percent=True)}) relèvent du repère « reconversion à envisager ».")
+
+def mobility_sentence(artifacts_dir, territory: str) -> str:
+    "One sentence on where local seekers' occupations are in demand elsewhere."
+    m = load_artifact(artifacts_dir, "mobility").set_index("territory")
+    r = m.loc[territory]
+    if pd.isna(r.seekers_in_demand_elsewhere):
+        return "Trop peu de personnes exercent un métier nettement plus demandé à proximité pour publier ce chiffre."
+    dest = territory_identity(r.main_destination)["name"] if isinstance(r.main_destination, str) else "—"
+    return (f"{fmt_number(r.seekers_in_demand_elsewhere, 0)} personnes inscrites ({fmt_number(r.share, percent=True)}) "
+            f"recherchent un métier nettement plus demandé dans un département à moins de 150 km ; "
+            f"la destination la plus fréquente est {dest}.")
+
+def mobility_table(artifacts_dir, territory: str) -> pd.DataFrame:
+    "For the territory's three largest occupations, the three best destinations and the terms of their score."
+    d = load_artifact(artifacts_dir, "mobility_destinations")
+    d = d[d.home == territory]
+    return pd.DataFrame({"Métier": [_label(c) for c in d.rome_code],
+                         "Destination": [f"{territory_identity(t)['name']} ({t})" for t in d.territory],
+                         "Distance (km)": [fmt_number(v, 0) for v in d.distance_km],
+                         "Logements vacants": [fmt_number(v / 100, percent=True) for v in d.vacancy_rate],
+                         "Places d'accueil / 100 enfants": [fmt_number(v, 0) for v in d.childcare_per_100],
+                         "Demande": [fmt_number(v, 2) for v in d.demand + d.tension],
+                         "Logement + garde": [fmt_number(v, 2) for v in d.housing + d.childcare],
+                         "Distance (pénalité)": [fmt_number(v, 2) for v in d.distance],
+                         "Score": [fmt_number(v, 2) for v in d.score]})
+
+def mobility_map(artifacts_dir, territory: str):
+    "Share of local seekers whose occupation is in clearly higher demand within reach, by département."
+    import matplotlib.pyplot as plt
+    from emploi_lab.mobility import choropleth
+    m = load_artifact(artifacts_dir, "mobility").set_index("territory")
+    fig, ax = plt.subplots(figsize=(6.2, 5.6))
+    choropleth(100 * m["share"], ax=ax, cmap="cividis", title="Part des inscrits (%)")
+    geom = _territories().set_index("territory").geometry.get(territory)
+    if geom is not None and not _territories().set_index("territory").overseas[territory]:
+        for poly in getattr(geom, "geoms", [geom]): ax.plot(*poly.exterior.xy, color="#1f4e9c", linewidth=1.6)
+    return fig
+
+# %% ../nbs/42_reports.ipynb
 ARTIFACT_TABLES = ("key_figures", "km", "emails", "emails_monthly", "seasonality", "top_offers", "survival_profiles", "survival_drivers",
-                   "recruitment")
+                   "recruitment", "reconversion_totals", "reconversion_pairs", "mobility", "mobility_destinations")
 
 def default_cache_dir() -> Path: return project_root()/"reports"/"_build"/"cache"  # ignored by git
 
@@ -535,7 +638,8 @@ def build_artifacts(data_dir, cache_dir=None, *, k: int = None, force: bool = Fa
             timings[name] = round(time.perf_counter() - t0, 2)
         write_text_atomic(tmp/"disclosure.json", json.dumps(_disclosure_tables(tmp), indent=1))
         t0 = time.perf_counter()
-        models = {"survival": train_survival(data_dir, as_of, tmp, k=k), "recruitment": train_recruitment(data_dir, as_of, tmp, k=k)}
+        models = {"survival": train_survival(data_dir, as_of, tmp, k=k), "recruitment": train_recruitment(data_dir, as_of, tmp, k=k),
+                  "territory_intelligence": train_territory_intelligence(data_dir, as_of, tmp, k=k)}
         timings["models"] = round(time.perf_counter() - t0, 2)
         m = read_manifest(data_dir)
         info = {"key": key, "k": k, "code_version": code_version(), "data_fingerprint": data_fingerprint(data_dir),
