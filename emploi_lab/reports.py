@@ -592,14 +592,15 @@ def mobility_table(artifacts_dir, territory: str) -> pd.DataFrame:
     "For the territory's three largest occupations, the three best destinations and the terms of their score."
     d = load_artifact(artifacts_dir, "mobility_destinations")
     d = d[d.home == territory]
+    # short headers: nine columns must fit an A4 page
     return pd.DataFrame({"Métier": [_label(c) for c in d.rome_code],
                          "Destination": [f"{territory_identity(t)['name']} ({t})" for t in d.territory],
-                         "Distance (km)": [fmt_number(v, 0) for v in d.distance_km],
-                         "Logements vacants": [fmt_number(v / 100, percent=True) for v in d.vacancy_rate],
-                         "Places d'accueil / 100 enfants": [fmt_number(v, 0) for v in d.childcare_per_100],
+                         "km": [fmt_number(v, 0) for v in d.distance_km],
+                         "Vacance": [fmt_number(v / 100, percent=True) for v in d.vacancy_rate],
+                         "Garde /100": [fmt_number(v, 0) for v in d.childcare_per_100],
                          "Demande": [fmt_number(v, 2) for v in d.demand + d.tension],
-                         "Logement + garde": [fmt_number(v, 2) for v in d.housing + d.childcare],
-                         "Distance (pénalité)": [fmt_number(v, 2) for v in d.distance],
+                         "Log.+garde": [fmt_number(v, 2) for v in d.housing + d.childcare],
+                         "Distance": [fmt_number(v, 2) for v in d.distance],
                          "Score": [fmt_number(v, 2) for v in d.score]})
 
 def mobility_map(artifacts_dir, territory: str):
@@ -611,7 +612,8 @@ def mobility_map(artifacts_dir, territory: str):
     choropleth(100 * m["share"], ax=ax, cmap="cividis", title="Part des inscrits (%)")
     geom = _territories().set_index("territory").geometry.get(territory)
     if geom is not None and not _territories().set_index("territory").overseas[territory]:
-        for poly in getattr(geom, "geoms", [geom]): ax.plot(*poly.exterior.xy, color="#1f4e9c", linewidth=1.6)
+        for poly in getattr(geom, "geoms", [geom]): ax.plot(*poly.exterior.xy, color="#d62728", linewidth=2)
+    plt.close(fig)  # shown once, by `show_figure`, not again by the inline backend
     return fig
 
 # %% ../nbs/42_reports.ipynb
