@@ -215,12 +215,18 @@ def fmt_number(x, digits: int = 0, *, percent: bool = False) -> str:
 class Table:
     "A formatted table that displays as Markdown (for the PDF) and HTML."
     def __init__(self, df: pd.DataFrame, *, align: str = None): self.df, self.align = df, align
-    def _align(self): return self.align or "".join("l" if self.df[c].dtype == object and i == 0 else "r" for i, c in enumerate(self.df.columns))
+    def _align(self):
+        "Text columns to the left, figures (numbers, shares, intervals, the secret mark) to the right."
+        figure = lambda v: bool(re.fullmatch(r"[-+−\d\s\u202f.,%;:\[\]()–<>≥≤" + SECRET + r"]*", str(v)))
+        return self.align or "".join("r" if self.df[c].map(figure).all() else "l" for c in self.df.columns)
     def _repr_markdown_(self):
         a = {"l": ":--", "r": "--:", "c": ":-:"}
         esc = lambda v: str(v).replace("|", "\\|")
-        # pandoc sizes the columns of a long table from the dashes of the separator line: make them follow the content
-        width = [max([len(str(c))] + [len(str(v)) for v in self.df[c]]) for c in self.df.columns]
+        # pandoc sizes the columns of a wide table from the dashes of the separator line. A column needs at least
+        # its longest word (words do not break: a narrower column overprints its neighbour) and gets more when its
+        # cells are long, so that they wrap onto few lines
+        need = lambda v: max(max(map(len, str(v).split(" ")), default=0) + 1, len(str(v)) // 2)  # a narrow no-break space does not break
+        width = [max([need(c)] + [need(v) for v in self.df[c]]) for c in self.df.columns]
         rule = [a[c].replace("--", "-"*max(3, min(w, 60))) for c, w in zip(self._align(), width)]
         head = "| " + " | ".join(map(esc, self.df.columns)) + " |\n|" + "|".join(rule) + "|\n"
         return head + "\n".join("| " + " | ".join(map(esc, r)) + " |" for r in self.df.itertuples(index=False))
