@@ -225,8 +225,9 @@ class Table:
         # pandoc sizes the columns of a wide table from the dashes of the separator line. A column needs at least
         # its longest word (words do not break: a narrower column overprints its neighbour) and gets more when its
         # cells are long, so that they wrap onto few lines
-        need = lambda v: max(max(map(len, str(v).split(" ")), default=0) + 1, len(str(v)) // 2)  # a narrow no-break space does not break
-        width = [max([need(c)] + [need(v) for v in self.df[c]]) for c in self.df.columns]
+        need = lambda v, extra=0: max(max(map(len, str(v).split(" ")), default=0) + extra, len(str(v)) // 2)  # a narrow no-break space does not break
+        # + 3 characters of cell padding, + 1 more for the bold header
+        width = [3 + max([need(c, 1)] + [need(v) for v in self.df[c]]) for c in self.df.columns]
         rule = [a[c].replace("--", "-"*max(3, min(w, 60))) for c, w in zip(self._align(), width)]
         head = "| " + " | ".join(map(esc, self.df.columns)) + " |\n|" + "|".join(rule) + "|\n"
         return head + "\n".join("| " + " | ".join(map(esc, r)) + " |" for r in self.df.itertuples(index=False))
@@ -854,7 +855,8 @@ def fairness_summary(artifacts_dir) -> tuple:
                      "Rapport d'audit": f"fairness/{name}/{name}.pdf"})
     t = pd.DataFrame(rows, columns=["Modèle", "Décision auditée", "Groupes comparés", "Écarts signalés", "Rapport d'audit"])
     n = sum(flags)
-    text = (f"Chacun des {len(t)} modèles utilisés dans ce rapport fait l'objet d'un audit d'équité publié avec ce lot. Il compare, "
+    text = (("Le modèle utilisé" if len(t) == 1 else f"Chacun des {len(t)} modèles utilisés")
+            + " dans ce rapport fait l'objet d'un audit d'équité publié avec ce lot. Il compare, "
             "groupe par groupe (sexe, âge, nationalité, RQTH, résidence en QPV, ou type de territoire pour les prévisions), "
             "les décisions du modèle à ce qui s'est réellement passé, avec des intervalles de confiance à 95 %. Un écart est "
             "signalé quand le rapport au groupe de référence sort de la bande 0,8–1,25 et que l'intervalle simultané exclut "
