@@ -12,12 +12,12 @@ __all__ = ['OPTION_RE', 'META_MIME', 'SECRET', 'COUNTS', 'HORIZON_DAYS', 'CODE_M
            'recruitment_table', 'train_territory_intelligence', 'reconversion_table', 'reconversion_sentence',
            'mobility_sentence', 'mobility_table', 'mobility_map', 'default_cache_dir', 'build_artifacts',
            'disclosure_log', 'load_artifact', 'artifacts_info', 'territory_identity', 'key_figures_table',
-           'territory_map', 'km_figure', 'km_table', 'email_table', 'email_figure', 'seasonality_figure',
-           'top_offers_table', 'profiles_table', 'drivers_figure', 'fairness_summary', 'ranking_table', 'regions_table',
-           'france_map', 'date_fr', 'cover_meta', 'reports_dir', 'execute_report', 'personal_markers', 'scan_outputs',
-           'run_report', 'parse_territories', 'inputs_hash', 'RunResult', 'write_manifest', 'write_index',
-           'default_run_dir', 'run_reports', 'add_run_arguments', 'run_command', 'key_figures_sentence',
-           'methodology_text']
+           'territory_map', 'km_figure', 'km_table', 'email_table', 'email_period', 'email_figure',
+           'seasonality_figure', 'top_offers_table', 'profiles_table', 'drivers_figure', 'fairness_summary',
+           'ranking_table', 'regions_table', 'france_map', 'date_fr', 'cover_meta', 'reports_dir', 'execute_report',
+           'personal_markers', 'scan_outputs', 'run_report', 'parse_territories', 'inputs_hash', 'RunResult',
+           'write_manifest', 'write_index', 'default_run_dir', 'run_reports', 'add_run_arguments', 'run_command',
+           'key_figures_sentence', 'methodology_text']
 
 # %% ../nbs/42_reports.ipynb
 import base64
@@ -210,7 +210,7 @@ def fmt_number(x, digits: int = 0, *, percent: bool = False) -> str:
     if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA: return SECRET
     v = float(x)*(100 if percent else 1)
     s = f"{v:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-    return s + (" %" if percent else "")
+    return s + ("\u202f%" if percent else "")  # French: a narrow no-break space before %
 
 class Table:
     "A formatted table that displays as Markdown (for the PDF) and HTML."
@@ -222,15 +222,16 @@ class Table:
     def _repr_markdown_(self):
         a = {"l": ":--", "r": "--:", "c": ":-:"}
         esc = lambda v: str(v).replace("|", "\\|")
-        # pandoc sizes the columns of a wide table from the dashes of the separator line. A column needs at least
-        # its longest word (words do not break: a narrower column overprints its neighbour) and gets more when its
-        # cells are long, so that they wrap onto few lines
-        need = lambda v, extra=0: max(max(map(len, str(v).split(" ")), default=0) + extra, len(str(v)) // 2)  # a narrow no-break space does not break
-        # + 3 characters of cell padding, + 1 more for the bold header
-        width = [3 + max([need(c, 1)] + [need(v) for v in self.df[c]]) for c in self.df.columns]
+        rows = ["| " + " | ".join(map(esc, self.df.columns)) + " |"] + ["| " + " | ".join(map(esc, r)) + " |" for r in self.df.itertuples(index=False)]
+        # pandoc sizes a table whose lines all fit in 72 characters to its content; a wider one takes the page width,
+        # shared in proportion to the dashes of the separator line. There a column needs at least its longest word
+        # (words do not break: a narrower column overprints its neighbour), + 3 characters of cell padding, + 2 for
+        # the bold header, and a little more when its cells are long, so that they wrap onto few lines
+        need = lambda v, extra=0: max(max(map(len, str(v).split(" ")), default=0) + extra, len(str(v)) // 3)  # a narrow no-break space does not break
+        width = [3 + max([need(c, 2)] + [need(v) for v in self.df[c]]) for c in self.df.columns]
+        if max(map(len, rows)) <= 72 and sum(width) + len(width) < 72: width = [1]*len(width)
         rule = [a[c].replace("--", "-"*max(3, min(w, 60))) for c, w in zip(self._align(), width)]
-        head = "| " + " | ".join(map(esc, self.df.columns)) + " |\n|" + "|".join(rule) + "|\n"
-        return head + "\n".join("| " + " | ".join(map(esc, r)) + " |" for r in self.df.itertuples(index=False))
+        return "\n".join([rows[0], "|" + "|".join(rule) + "|", *rows[1:]])
     def _repr_html_(self): return self.df.to_html(index=False, escape=True, border=0)
 
 # %% ../nbs/42_reports.ipynb
@@ -606,7 +607,7 @@ def mobility_table(artifacts_dir, territory: str) -> pd.DataFrame:
                          "Destination": [f"{territory_identity(t)['name']} ({t})" for t in d.territory],
                          "km": [fmt_number(v, 0) for v in d.distance_km],
                          "Vacance": [fmt_number(v / 100, percent=True) for v in d.vacancy_rate],
-                         "Garde /100": [fmt_number(v, 0) for v in d.childcare_per_100],
+                         "Garde": [fmt_number(v, 0) for v in d.childcare_per_100],
                          "Demande": [fmt_number(v, 2) for v in d.demand + d.tension],
                          "Log.+garde": [fmt_number(v, 2) for v in d.housing + d.childcare],
                          "Distance": [fmt_number(v, 2) for v in d.distance],
@@ -777,15 +778,24 @@ def km_table(artifacts_dir, territory: str) -> pd.DataFrame:
 
 # %% ../nbs/42_reports.ipynb
 def email_table(artifacts_dir, territory: str) -> pd.DataFrame:
-    "Emails received over 12 months, urgent share and appointment share: territory, region, nation."
+    "Emails received over (at most) the last 12 months, urgent share and appointment share: territory, region, nation."
     e, who = load_artifact(artifacts_dir, "emails"), territory_identity(territory)
     picks = {who["name"]: ("territory", territory)}
     if who["region_name"] != who["name"]: picks[who["region_name"]] = ("region", who["region_code"])
     picks["France"] = ("nation", "Total")
     rows = {n: _row(e, *p) for n, p in picks.items()}
-    return pd.DataFrame({"Indicateur": ["Courriels reçus sur 12 mois", "Part urgente", "Part mentionnant un rendez-vous"],
+    return pd.DataFrame({"Indicateur": [f"Courriels reçus ({email_period(artifacts_dir)})", "Part urgente", "Part mentionnant un rendez-vous"],
                          **{n: [fmt_number(r.emails), fmt_number(r.urgent_share, 1, percent=True), fmt_number(r.appointment_share, 1, percent=True)]
                             for n, r in rows.items()}})
+
+def email_period(artifacts_dir) -> str:
+    "The months the email figures cover, in French: 'd'avril à septembre 2026' (at most the last twelve)."
+    m = pd.to_datetime(load_artifact(artifacts_dir, "emails_monthly").month)
+    if m.empty: return "aucun courriel"
+    a, b = m.min(), m.max()
+    de = lambda name: ("d'" if name[0] in "aeiouyéèâî" else "de ") + name
+    if a.year == b.year: return f"{de(MONTHS_FR[a.month - 1])} à {MONTHS_FR[b.month - 1]} {b.year}" if a != b else f"{MONTHS_FR[b.month - 1]} {b.year}"
+    return f"{de(MONTHS_FR[a.month - 1])} {a.year} à {MONTHS_FR[b.month - 1]} {b.year}"
 
 def email_figure(artifacts_dir, territory: str):
     "Emails received per month over the last 12 months."
