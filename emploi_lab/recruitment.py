@@ -205,9 +205,11 @@ def forecast_interval(mean: np.ndarray, alpha: float, level: float = 0.8) -> tup
     return nbinom.ppf(q, n, p), nbinom.ppf(1 - q, n, p)
 
 # %% ../nbs/22_recruitment.ipynb
-def forecast_offers(panel: pd.DataFrame, horizon: int = 3, *, n_origins: int = 2, **model_args) -> tuple:
+def forecast_offers(panel: pd.DataFrame, horizon: int = 3, *, n_origins: int = 2,
+                   backtest_frame: pd.DataFrame = None,  # `backtest(panel, horizon, n_origins=...)` already computed, reused
+                   **model_args) -> tuple:
     "Forecast of every series over `horizon` months with an 80 % interval; returns (forecast, MASE summary, model)."
-    bt = backtest(panel, horizon, n_origins=n_origins, **model_args)
+    bt = backtest(panel, horizon, n_origins=n_origins, **model_args) if backtest_frame is None else backtest_frame
     arrays = PanelArrays(panel)
     model = OfferForecaster(horizon, **model_args).fit(panel, arrays=arrays)
     mean = model.predict_mean(panel, arrays=arrays)
