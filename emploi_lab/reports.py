@@ -4,11 +4,11 @@
 
 # %% auto 0
 __all__ = ['OPTION_RE', 'META_MIME', 'SECRET', 'COUNTS', 'HORIZON_DAYS', 'CODE_MODULES', 'PROFILES', 'BASE_PROFILE',
-           'FEATURE_LABELS', 'ARTIFACT_TABLES', 'MEASURES', 'MODEL_NAMES', 'MONTHS_FR', 'KERNEL', 'cell_options',
-           'strip_options', 'notebook_document', 'templates_dir', 'to_typst', 'to_html', 'render_notebook',
-           'render_quarto', 'fmt_number', 'Table', 'show_table', 'show_figure', 'show_text', 'publish_meta',
-           'code_version', 'data_fingerprint', 'key_figures_frame', 'km_frame', 'km_median', 'email_frame',
-           'email_monthly_frame', 'seasonality_frame', 'top_offers_frame', 'train_survival', 'train_recruitment',
+           'ARTIFACT_TABLES', 'MEASURES', 'MODEL_NAMES', 'MONTHS_FR', 'KERNEL', 'cell_options', 'strip_options',
+           'notebook_document', 'templates_dir', 'to_typst', 'to_html', 'render_notebook', 'render_quarto',
+           'fmt_number', 'Table', 'show_table', 'show_figure', 'show_text', 'publish_meta', 'code_version',
+           'data_fingerprint', 'key_figures_frame', 'km_frame', 'km_median', 'email_frame', 'email_monthly_frame',
+           'seasonality_frame', 'top_offers_frame', 'try_audit', 'train_survival', 'train_recruitment',
            'recruitment_table', 'train_territory_intelligence', 'reconversion_table', 'reconversion_sentence',
            'mobility_sentence', 'mobility_table', 'mobility_map', 'default_cache_dir', 'build_artifacts',
            'disclosure_log', 'load_artifact', 'artifacts_info', 'territory_identity', 'key_figures_table',
@@ -425,11 +425,8 @@ PROFILES = {  # typical persons (French label → spell attributes); everything 
 BASE_PROFILE = {"age": 38, "sex": "F", "education": "cap_bep", "qualification": "employee", "experience_years": 10.0, "rqth": False,
                 "qpv": False, "nationality_group": "french", "young_children": 0, "benefits": True, "benefit_months": 12,
                 "driving_licence": True}
-FEATURE_LABELS = {"age": "Âge", "age_sq": "Âge (effet non linéaire)", "age_under_25": "Moins de 25 ans", "age_50_plus": "50 ans et plus",
-                  "education_level": "Niveau de diplôme", "qualification_level": "Qualification", "log_experience": "Expérience",
-                  "benefits": "Indemnisation", "benefit_months": "Durée des droits", "driving_licence": "Permis de conduire",
-                  "young_children": "Enfants de moins de 3 ans", "entry_month_sin": "Mois d'inscription", "entry_month_cos": "Mois d'inscription",
-                  "occupation_tension": "Tension du métier recherché", "tension_x_low_education": "Tension × faible diplôme"}
+
+
 
 # %% ../nbs/42_reports.ipynb
 def _spells_and_design(data_dir, as_of):
@@ -459,10 +456,20 @@ def _profile_rows(X: pd.DataFrame, spells: pd.DataFrame, as_of, codes) -> pd.Dat
     return pd.concat(rows, ignore_index=True)
 
 # %% ../nbs/42_reports.ipynb
+def try_audit(out_dir, audit, *args, **kwargs):
+    "Run a model's audit into `out_dir`; when the data cannot support one (too few units or groups), leave the reason there instead."
+    try: return audit(*args, out_dir=out_dir, **kwargs)
+    except InputError as e:
+        shutil.rmtree(out_dir, ignore_errors=True); Path(out_dir).mkdir(parents=True)
+        write_text_atomic(Path(out_dir)/"not_audited.json", json.dumps({"reason": str(e)}, ensure_ascii=False))
+        return {"not_audited": str(e)}
+
 def train_survival(data_dir, as_of, out, *, k: int, max_rows: int = 300_000, seed: int = 0) -> dict:
     "Fit the blind Cox model once; write per-territory profile predictions, drivers and the fairness audit."
     from emploi_lab.explain import risk_shap
+    from emploi_lab.audits import audit_groups_fr, data_hash, feature_label, publish_audit, shap_importance
     from emploi_lab.fairness import FairnessAudit
+    from emploi_lab.store import read_manifest
     from emploi_lab.survival import CoxPHModel
     out, t0 = Path(out), time.perf_counter()
     spells, X, y = _spells_and_design(data_dir, as_of)
@@ -475,7 +482,7 @@ def train_survival(data_dir, as_of, out, *, k: int, max_rows: int = 300_000, see
     prob = model.predict_employment_probability(feats, horizons=(182, 365))
     prof = R[["territory", "profile"]].assign(median_days=model.predict_median_time(feats), p6=prob.iloc[:, 0].to_numpy(), p12=prob.iloc[:, 1].to_numpy())
     e = risk_shap(model, X, X.iloc[fit_idx])
-    sv = pd.DataFrame(e.values, columns=X.columns).T.groupby(lambda c: FEATURE_LABELS.get(c, c)).sum().T  # sin+cos → one driver
+    sv = pd.DataFrame(e.values, columns=X.columns).T.groupby(feature_label).sum().T  # sin+cos → one driver
     sv["territory"] = spells.territory.to_numpy()
     keep = sv.territory.isin(codes)
     drivers = pd.concat([sv[keep].groupby("territory").mean().stack().rename("mean_shap"),
@@ -485,16 +492,26 @@ def train_survival(data_dir, as_of, out, *, k: int, max_rows: int = 300_000, see
     full = (spells.registered_at <= pd.Timestamp(as_of) - pd.Timedelta(days=365)).to_numpy()
     y_true = (y["event"] & (y["time"] <= 365))[full]
     p12 = model.predict_employment_probability(X[full], horizons=(365,)).iloc[:, 0].to_numpy()
-    groups = pd.DataFrame({"sexe": spells.sex[full].map({"F": "femme", "M": "homme"}).to_numpy(),
-                           "nationalité": spells.nationality_group[full].map({"french": "française", "eu": "UE", "non_eu": "hors UE"}).to_numpy(),
-                           "RQTH": np.where(spells.rqth[full], "oui", "non"), "QPV": np.where(spells.qpv[full], "oui", "non")})
-    audit = FairnessAudit(sensitive_features=groups, y_true=y_true.astype(int), y_score=p12, top_k=50, n_boot=200, seed=seed,
-                          intersections=False)
-    (out/"models"/"survival").mkdir(parents=True, exist_ok=True)
-    audit.to_json(out/"models"/"survival"/"audit.json", model="CoxPHModel (aveugle aux attributs protégés)",
-                  target="retour à l'emploi dans les 12 mois", decision="les 50 % de scores les plus élevés")
-    from emploi_lab.fairness import audit_tables, format_flagged
-    format_flagged(audit_tables(audit)["flagged"]).to_parquet(out/"models"/"survival"/"flagged.parquet", index=False)
+    audit = FairnessAudit(sensitive_features=audit_groups_fr(spells[full]), y_true=y_true.astype(int), y_score=p12, top_k=50,
+                          n_boot=200, seed=seed, intersections=False)
+    h = data_hash(data_dir)
+    publish_audit(out/"models"/"survival", audit, model="CoxPHModel (aveugle aux attributs protégés)",
+                  target="retour à l'emploi dans les 12 mois (personnes inscrites depuis un an au moins)",
+                  decision="les 50 % de scores les plus élevés", explanations=shap_importance(e.values, X.columns),
+                  card=dict(intended_use=("Situer, pour un profil et un territoire, le délai de retour à l'emploi et la probabilité "
+                                          "d'emploi à 6 et 12 mois, pour préparer l'entretien ; aucune décision sur la personne."),
+                            data_hash=h, version=f"{emploi_lab.__version__}+{h[:12]}", synthetic=bool(read_manifest(data_dir).get("synthetic", False)),
+                            model_details=("Modèle de Cox (méthode d'Efron, pénalité L2 0,01), sans le sexe, la nationalité, la RQTH "
+                                           "ni la résidence en QPV. Sorties pour un autre motif que l'emploi censurées à leur date. "
+                                           "Explications : valeurs SHAP exactes du score linéaire (log-risque), moyennées sur toutes les périodes."),
+                            training_data=f"{len(fit_idx)} périodes d'inscription tirées au hasard parmi {len(X)} (graine {seed}).",
+                            evaluation_data=(f"{int(full.sum())} périodes inscrites depuis un an au moins à la date d'arrêté : emploi "
+                                             "retrouvé dans l'année contre probabilité prédite à 12 mois."),
+                            limitations=["Risques concurrents : une sortie pour un autre motif est traitée comme une censure, ce qui "
+                                         "surestime un peu la probabilité d'emploi.",
+                                         "L'audit porte sur les périodes ouvertes depuis un an ou plus ; les plus récentes ne sont pas évaluées.",
+                                         "Un modèle aveugle aux attributs protégés peut encore les refléter par des variables corrélées."],
+                            metrics={"périodes d'ajustement": len(fit_idx)}))
     prof.to_parquet(out/"survival_profiles.parquet", index=False)
     drivers.to_parquet(out/"survival_drivers.parquet", index=False)
     return {"rows": int(len(X)), "fit_rows": int(len(fit_idx)), "coefficients": dict(zip(X.columns, np.round(model.coef_, 4))),
@@ -502,16 +519,20 @@ def train_survival(data_dir, as_of, out, *, k: int, max_rows: int = 300_000, see
 
 # %% ../nbs/42_reports.ipynb
 def train_recruitment(data_dir, as_of, out, *, k: int, horizon: int = 3) -> dict:
-    "Fit the offers forecaster once; write the forecast per territory and occupation."
-    from emploi_lab.recruitment import forecast_offers, monthly_offers
+    "Fit the offers forecaster once; write the forecast per territory and occupation, and its audit (from the backtest)."
+    from emploi_lab.audits import audit_recruitment
+    from emploi_lab.recruitment import backtest, forecast_offers, monthly_offers
     from emploi_lab.store import query
     t0 = time.perf_counter()
     offers = query("SELECT territory, rome_code, posted_at FROM offers WHERE posted_at <= $a", data_dir, {"a": as_of})
-    fc, mase, _ = forecast_offers(monthly_offers(offers, as_of), horizon)
+    panel = monthly_offers(offers, as_of)
+    bt = backtest(panel, horizon, n_origins=2)  # computed once: for the intervals and for the audit
+    fc, mase, model = forecast_offers(panel, horizon, backtest_frame=bt)
+    audit = try_audit(Path(out)/"models"/"recruitment", audit_recruitment, bt, panel, k=k, model=model, horizon=horizon, data_dir=data_dir)
     fc = fc[fc.last_12_months >= k]
     fc[["territory", "rome_code", "expected_offers", "low", "high", "last_12_months"]].to_parquet(Path(out)/"recruitment.parquet", index=False)
     return {"series": int(len(fc)), "horizon_months": horizon, "seconds": round(time.perf_counter() - t0, 2),
-            "mase": json.loads(mase.to_json(orient="records", default_handler=str))}
+            "mase": json.loads(mase.to_json(orient="records", default_handler=str)), "audit": audit}
 
 def _labels(codes) -> list:
     "Occupations as 'label (ROME code)', the way every table of the reports names them."
@@ -532,6 +553,7 @@ def recruitment_table(artifacts_dir, territory: str, n: int = 10) -> pd.DataFram
 # %% ../nbs/42_reports.ipynb
 def train_territory_intelligence(data_dir, as_of, out, *, k: int, chunk: int = 20_000) -> dict:
     "Reconversion flags of the seekers registered at `as_of` and the mobility summaries, aggregated per territory."
+    from emploi_lab.audits import audit_reconversion
     from emploi_lab.mobility import elsewhere_summary, load_context, score_destinations
     from emploi_lab.reconversion import SPELL_COLUMNS, flag_seekers, load_advisor
     from emploi_lab.recruitment import read_table
@@ -542,6 +564,7 @@ def train_territory_intelligence(data_dir, as_of, out, *, k: int, chunk: int = 2
     adv = load_advisor(data_dir)
     flags = pd.concat([flag_seekers(adv, seekers.iloc[i:i + chunk].reset_index(drop=True))
                        for i in range(0, len(seekers), chunk)], ignore_index=True)
+    audit = try_audit(out/"models"/"reconversion", audit_reconversion, adv, seekers, flags, data_dir=data_dir, k=k)
     flags["territory"], flags["rome_code"] = seekers.territory.to_numpy(), seekers.rome_code.to_numpy()
     tot = flags.groupby("territory").agg(registered=("flag", "size"), flagged=("flag", "sum")).reset_index()
     tot["flag_share"] = tot.flagged / tot.registered
@@ -564,7 +587,7 @@ def train_territory_intelligence(data_dir, as_of, out, *, k: int, chunk: int = 2
             "demand", "tension", "housing", "childcare", "distance", "score"]
     (pd.concat(dest, ignore_index=True)[cols] if dest else pd.DataFrame(columns=cols)).to_parquet(out/"mobility_destinations.parquet", index=False)
     return {"seekers": int(len(seekers)), "flagged": int(flags.flag.sum()), "pairs_published": int((pairs.flagged >= k).sum()),
-            "seconds": round(time.perf_counter() - t0, 2)}
+            "seconds": round(time.perf_counter() - t0, 2), "audit": audit}
 
 # %% ../nbs/42_reports.ipynb
 def reconversion_table(artifacts_dir, territory: str, n: int = 8) -> pd.DataFrame:
@@ -632,6 +655,7 @@ def default_cache_dir() -> Path: return project_root()/"reports"/"_build"/"cache
 
 def build_artifacts(data_dir, cache_dir=None, *, k: int = None, force: bool = False) -> Path:
     "Compute (or reuse) the tables every report reads; returns their folder, named after data, k and code."
+    from emploi_lab.audits import audit_triage
     from emploi_lab.store import dataset_as_of, read_manifest
     k = k or min_cell_size()
     key = hashlib.sha256(f"{data_fingerprint(data_dir)}|{k}|{code_version()}".encode()).hexdigest()[:16]
@@ -649,7 +673,8 @@ def build_artifacts(data_dir, cache_dir=None, *, k: int = None, force: bool = Fa
         write_text_atomic(tmp/"disclosure.json", json.dumps(_disclosure_tables(tmp), indent=1))
         t0 = time.perf_counter()
         models = {"survival": train_survival(data_dir, as_of, tmp, k=k), "recruitment": train_recruitment(data_dir, as_of, tmp, k=k),
-                  "territory_intelligence": train_territory_intelligence(data_dir, as_of, tmp, k=k)}
+                  "territory_intelligence": train_territory_intelligence(data_dir, as_of, tmp, k=k),
+                  "triage": try_audit(tmp/"models"/"triage", audit_triage, data_dir, as_of, k=k)}  # None (no audit) for unlabelled emails
         timings["models"] = round(time.perf_counter() - t0, 2)
         m = read_manifest(data_dir)
         info = {"key": key, "k": k, "code_version": code_version(), "data_fingerprint": data_fingerprint(data_dir),
@@ -831,7 +856,7 @@ def top_offers_table(artifacts_dir, territory: str, n: int = 10) -> pd.DataFrame
 # %% ../nbs/42_reports.ipynb
 MODEL_NAMES = {"survival": "délai de retour à l'emploi (modèle de Cox)", "triage": "tri des courriels par urgence",
                "reconversion": "repère « reconversion à envisager »",
-               "recruitment": "potentiel de recrutement (prévision des offres)"}  # model folder → name on the audit's cover
+               "recruitment": "potentiel de recrutement (prévision des offres d'emploi)"}  # model folder → name on the audit's cover
 
 def profiles_table(artifacts_dir, territory: str) -> pd.DataFrame:
     "Predicted median time to employment and P(job within 6 and 12 months) for typical profiles in the territory."
@@ -863,9 +888,12 @@ def fairness_summary(artifacts_dir) -> tuple:
         rows.append({"Modèle": MODEL_NAMES.get(name, name), "Décision auditée": s.get("decision") or "—",
                      "Groupes comparés": ", ".join(s["views"][1:]), "Écarts signalés": fmt_number(n),
                      "Rapport d'audit": f"fairness/{name}/{name}.pdf"})
+    for p in sorted((Path(artifacts_dir)/"models").glob("*/not_audited.json")):
+        rows.append({"Modèle": MODEL_NAMES.get(p.parent.name, p.parent.name), "Décision auditée": "—", "Groupes comparés": "—",
+                     "Écarts signalés": "non audité : données insuffisantes", "Rapport d'audit": "—"})
     t = pd.DataFrame(rows, columns=["Modèle", "Décision auditée", "Groupes comparés", "Écarts signalés", "Rapport d'audit"])
     n = sum(flags)
-    text = (("Le modèle utilisé" if len(t) == 1 else f"Chacun des {len(t)} modèles utilisés")
+    text = (("Le modèle utilisé" if len(flags) == 1 else f"Chacun des {len(flags)} modèles utilisés")
             + " dans ce rapport fait l'objet d'un audit d'équité publié avec ce lot. Il compare, "
             "groupe par groupe (sexe, âge, nationalité, RQTH, résidence en QPV, ou type de territoire pour les prévisions), "
             "les décisions du modèle à ce qui s'est réellement passé, avec des intervalles de confiance à 95 %. Un écart est "

@@ -69,7 +69,13 @@ def test_end_to_end_failure_isolation_and_resume(tiny, tmp_path, monkeypatch):
     assert res.failed == ["territories/48"] and res.exit_code == 1
     assert "injected failure for 48" in by["territories/48"]["error"]
     assert "injected failure for 48" in (out/"territories"/"48"/"territory.ipynb").read_text()
-    for name in ("territories/2A", "territories/75", "national", "fairness/survival"):
+    # a fairness audit for every model, rendered like the territory reports, or the reason why the data could not support one
+    models = sorted(p.name for p in (tiny["art"]/"models").iterdir())
+    assert models == ["reconversion", "recruitment", "survival", "triage"]
+    audited = [m for m in models if (tiny["art"]/"models"/m/"audit.json").exists()]
+    assert {"reconversion", "survival", "triage"} <= set(audited)  # the forecaster may lack series of k offers at this scale
+    for m in set(models) - set(audited): assert json.loads((tiny["art"]/"models"/m/"not_audited.json").read_text())["reason"]
+    for name in ("territories/2A", "territories/75", "national", *(f"fairness/{m}" for m in audited)):
         assert by[name]["status"] == "ok", by[name]["error"]
         for fmt in ("pdf", "html"): assert (out/by[name]["outputs"][fmt]).stat().st_size > 10_000
     for code in ("2A", "75"):
