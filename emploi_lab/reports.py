@@ -967,9 +967,11 @@ def execute_report(src, dst, parameters: dict, *, cwd, start_timeout: int = 180,
         try:
             # no save after every cell (a report carries its figures: that is megabytes written 20 times); papermill
             # still writes the notebook at the end, error banner included
+            # the kernel's own log (unencrypted-TCP notice, "KeyboardInterrupt caught" when papermill stops it) would
+            # print 200 lines per batch on the console; cell errors still reach the notebook, and a dead kernel papermill
             return pm.execute_notebook(str(src), str(dst), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
                                        progress_bar=False, log_output=False, start_timeout=start_timeout,
-                                       request_save_on_cell_execute=False)
+                                       request_save_on_cell_execute=False, extra_arguments=["--log-level=CRITICAL"])
         except PapermillExecutionError: raise
         except Exception as e:  # dead kernel, start-up timeout: worth one more try
             if attempt == retries or not any(w in f"{type(e).__name__} {e}".lower() for w in ("dead", "died", "timeout", "timed out")): raise
