@@ -192,6 +192,9 @@ def _triage_card(data_dir, train, test, cut, as_of, *, k, seed, holdout_days, n_
     "What the triage model's card says beyond its audit."
     h = data_hash(data_dir)
     return dict(
+        ethical_considerations=("Risque : un courriel urgent classé plus bas attend plus longtemps sa lecture. Les écrits peu assurés "
+                                "et en français langue étrangère sont audités à part (style d'écriture), comme les groupes de "
+                                "l'expéditeur. Le tri ordonne la lecture : le conseiller lit tous les courriels et peut reclasser."),
         intended_use=("Ordonner les courriels reçus par les conseillers pour lire d'abord les plus urgents (urgence 1) et repérer "
                       "le rendez-vous dont ils parlent. Une aide à l'organisation du travail : aucune décision sur la personne."),
         data_hash=h, version=_version(h), synthetic=bool(read_manifest(data_dir).get("synthetic", False)),
@@ -253,6 +256,10 @@ def _reconversion_card(advisor, data_dir, n_rows, n_shap, fidelity, rule, *, tru
     "What the reconversion flag's card says beyond its audit."
     h = data_hash(data_dir)
     return dict(
+        ethical_considerations=("Risque : proposer une reconversion plus souvent à des publics déjà fragilisés (50 ans et plus, RQTH, "
+                                "QPV, nationalité hors UE), parce que le modèle de durée sous-jacent tient compte de ces attributs ; "
+                                "l'audit le mesure. Le repère ne conditionne ni l'accompagnement ni les droits : c'est une piste à "
+                                "discuter avec la personne, qui reste libre de son projet."),
         intended_use=("Signaler aux conseillers les personnes inscrites dont les chances de reprise d'emploi à 12 mois sont faibles "
                       "et pour qui un métier proche les augmenterait nettement (« reconversion à envisager ») : une piste à "
                       "discuter avec la personne, jamais une orientation imposée."),
@@ -332,13 +339,17 @@ def recruitment_groups(series: pd.DataFrame) -> pd.DataFrame:
     size = pd.qcut(terr.population.rank(method="first"), 3, labels=["petit", "moyen", "grand"]).astype(str)
     return pd.DataFrame({"outre-mer": _fr(series.territory.map(dict(zip(terr.territory, terr.overseas))), YES_NO),
                          "taille du département": series.territory.map(dict(zip(terr.territory, size))).to_numpy(dtype=object),
-                         "domaine professionnel": _fr(series.rome_code.str[0], DOMAINS)})
+                         # "A · Agriculture et pêche": the domain's name up to its first comma keeps the figures legible
+                         "domaine professionnel": _fr(series.rome_code.str[0], {c: f"{c} · {d.split(',')[0]}" for c, d in DOMAINS.items()})})
 
 # %% ../nbs/34_audits.ipynb
 def _recruitment_card(panel, data_dir, origin, n_series, *, k, horizon, n_shap, explained, mase_ratio) -> dict:
     "What the recruitment forecaster's card says beyond its audit."
     h = data_hash(data_dir) if data_dir is not None else frame_sha256(panel.reset_index())
     return dict(
+        ethical_considerations=("Risque : sous-estimer le potentiel des petits départements ou de l'outre-mer et y réduire la "
+                                "prospection auprès des employeurs ; l'audit compare la détection des hausses par type de territoire "
+                                "et par domaine professionnel. Aucune donnée personnelle : des séries d'offres par département et métier."),
         intended_use=(f"Estimer, pour chaque département et chaque métier, les offres attendues dans les {horizon} prochains mois, "
                       "pour préparer la prospection des entreprises et informer les demandeurs d'emploi. Aucune décision "
                       "individuelle : l'unité est la série département × métier."),

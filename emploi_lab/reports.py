@@ -504,6 +504,10 @@ def train_survival(data_dir, as_of, out, *, k: int, max_rows: int = 300_000, see
                             model_details=("Modèle de Cox (méthode d'Efron, pénalité L2 0,01), sans le sexe, la nationalité, la RQTH "
                                            "ni la résidence en QPV. Sorties pour un autre motif que l'emploi censurées à leur date. "
                                            "Explications : valeurs SHAP exactes du score linéaire (log-risque), moyennées sur toutes les périodes."),
+                            ethical_considerations=("Risque : un délai prédit long peut être lu comme un jugement sur la personne. "
+                                                    "Le modèle n'utilise pas les attributs protégés, mais d'autres variables peuvent "
+                                                    "les refléter : l'audit compare sélection et calibration par groupe. Les "
+                                                    "prédictions décrivent des profils types, jamais une personne nommée."),
                             training_data=f"{len(fit_idx)} périodes d'inscription tirées au hasard parmi {len(X)} (graine {seed}).",
                             evaluation_data=(f"{int(full.sum())} périodes inscrites depuis un an au moins à la date d'arrêté : emploi "
                                              "retrouvé dans l'année contre probabilité prédite à 12 mois."),
