@@ -14,10 +14,11 @@ __all__ = ['OPTION_RE', 'META_MIME', 'SECRET', 'COUNTS', 'HORIZON_DAYS', 'CODE_M
            'disclosure_log', 'load_artifact', 'artifacts_info', 'territory_identity', 'key_figures_table',
            'territory_map', 'km_figure', 'km_table', 'email_table', 'email_period', 'email_figure',
            'seasonality_figure', 'top_offers_table', 'profiles_table', 'drivers_figure', 'fairness_summary',
-           'ranking_table', 'regions_table', 'france_map', 'date_fr', 'cover_meta', 'reports_dir', 'execute_report',
-           'personal_markers', 'scan_outputs', 'run_report', 'parse_territories', 'inputs_hash', 'RunResult',
-           'write_manifest', 'write_index', 'default_run_dir', 'run_reports', 'add_run_arguments', 'run_command',
-           'key_figures_sentence', 'methodology_text']
+           'ranking_table', 'regions_table', 'france_map', 'share_map', 'km_ranking_table',
+           'national_recruitment_table', 'date_fr', 'cover_meta', 'reports_dir', 'execute_report', 'personal_markers',
+           'scan_outputs', 'run_report', 'parse_territories', 'inputs_hash', 'RunResult', 'write_manifest',
+           'write_index', 'default_run_dir', 'run_reports', 'add_run_arguments', 'run_command', 'key_figures_sentence',
+           'methodology_text']
 
 # %% ../nbs/42_reports.ipynb
 import base64
@@ -514,7 +515,10 @@ def train_survival(data_dir, as_of, out, *, k: int, max_rows: int = 300_000, see
                             limitations=["Risques concurrents : une sortie pour un autre motif est traitée comme une censure, ce qui "
                                          "surestime un peu la probabilité d'emploi.",
                                          "L'audit porte sur les périodes ouvertes depuis un an ou plus ; les plus récentes ne sont pas évaluées.",
-                                         "Un modèle aveugle aux attributs protégés peut encore les refléter par des variables corrélées."],
+                                         "Un modèle aveugle aux attributs protégés peut encore les refléter par des variables corrélées.",
+                                         "L'âge est une variable du modèle (il pèse sur le retour à l'emploi) et un critère de discrimination "
+                                         "prohibé : l'audit montre que retenir les 50 % de scores les plus élevés écarterait surtout les 50 ans "
+                                         "et plus. Le score ne doit pas servir à trier les personnes à accompagner."],
                             metrics={"périodes d'ajustement": len(fit_idx)}))
     prof.to_parquet(out/"survival_profiles.parquet", index=False)
     drivers.to_parquet(out/"survival_drivers.parquet", index=False)
@@ -781,11 +785,13 @@ def territory_map(artifacts_dir, territory: str, measure: str = "long_term_share
     return fig
 
 # %% ../nbs/42_reports.ipynb
-def km_figure(artifacts_dir, territory: str):
-    "Cumulative share back in work over time since registration, territory vs nation."
-    km, who = load_artifact(artifacts_dir, "km"), territory_identity(territory)
+def km_figure(artifacts_dir, territory: str = None):
+    "Cumulative share back in work over time since registration, territory vs nation (the nation alone without a territory)."
+    km = load_artifact(artifacts_dir, "km")
+    curves = [("Total", "France", dict(color="grey", ls="--") if territory else dict(color="#1f3a93", lw=2))]
+    if territory: curves.append((territory, territory_identity(territory)["name"], dict(color="#1f3a93", lw=2)))
     fig = _new_figure((8, 4)); ax = fig.subplots()
-    for code, label, style in (("Total", "France", dict(color="grey", ls="--")), (territory, who["name"], dict(color="#1f3a93", lw=2))):
+    for code, label, style in curves:
         c = km[km.code == code]
         if len(c): ax.step(c.day/30.44, 100*(1 - c.survival), where="post", label=label, **style)
     ax.set_xlabel("Mois depuis l'inscription"); ax.set_ylabel("Part ayant retrouvé un emploi (%)")
@@ -923,19 +929,43 @@ def regions_table(artifacts_dir) -> pd.DataFrame:
     return pd.DataFrame({"Région": r.name.tolist(), **{MEASURES[m][0]: [_fmt(v, MEASURES[m][1]) for v in r[m]] for m in keep}})
 
 def france_map(artifacts_dir, measure: str = "tension"):
-    "Metropolitan France and the overseas territories coloured by `measure`."
-    kf, terr = load_artifact(artifacts_dir, "key_figures"), _territories()
-    v = terr.territory.map(kf[kf.level == "territory"].set_index("code")[measure]).astype(float)
+    "Metropolitan France and the overseas territories coloured by the key figure `measure`."
+    kf = load_artifact(artifacts_dir, "key_figures")
+    return _france_map(kf[kf.level == "territory"].set_index("code")[measure], MEASURES[measure][0])
+
+def share_map(artifacts_dir, table: str, column: str, label: str, cmap: str = "cividis"):
+    "Metropolitan France and the overseas territories coloured by a per-territory share (in %) of a cached table."
+    return _france_map(100*load_artifact(artifacts_dir, table).set_index("territory")[column], label, cmap=cmap)
+
+def _france_map(values: pd.Series, label: str, cmap: str = "YlOrRd"):
+    "Metropolitan France and the five overseas départements coloured by `values` (indexed by territory code)."
+    terr = _territories()
+    v = terr.territory.map(values).astype(float)
     scale = dict(vmin=np.nanmin(v), vmax=np.nanmax(v)) if v.notna().any() else dict(vmin=0, vmax=1)
     over = terr.index[terr.overseas].tolist()
     fig = _new_figure((9, 6.5))
     main = fig.add_axes([0, 0.18, 0.85, 0.8])
-    sm = draw_choropleth(main, terr.geometry[~terr.overseas], v[~terr.overseas], **scale)
+    sm = draw_choropleth(main, terr.geometry[~terr.overseas], v[~terr.overseas], cmap=cmap, **scale)
     for j, i in enumerate(over):
         ax = fig.add_axes([0.02 + j*0.17, 0.0, 0.15, 0.17])
-        draw_choropleth(ax, [terr.geometry[i]], [v[i]], **scale); ax.set_title(terr.name[i], fontsize=7)
-    cb = fig.colorbar(sm, cax=fig.add_axes([0.88, 0.3, 0.025, 0.5])); cb.set_label(MEASURES[measure][0])
+        draw_choropleth(ax, [terr.geometry[i]], [v[i]], cmap=cmap, **scale); ax.set_title(terr.name[i], fontsize=7)
+    cb = fig.colorbar(sm, cax=fig.add_axes([0.88, 0.3, 0.025, 0.5])); cb.set_label(label)
     return fig
+
+def km_ranking_table(artifacts_dir, n: int = 10) -> pd.DataFrame:
+    "The `n` territories where the median time back to work is the longest (those whose curve stops before 50 % left out)."
+    med = km_median(load_artifact(artifacts_dir, "km")).drop("Total", errors="ignore").dropna()
+    med = med.rename_axis("code").reset_index(name="day").sort_values(["day", "code"], ascending=[False, True]).head(n)
+    names = _territories().set_index("territory")["name"]
+    return pd.DataFrame({"Rang": range(1, len(med) + 1), "Territoire": [f"{names[c]} ({c})" for c in med.code],
+                         "Délai médian (mois)": [fmt_number(d/30.44, 1) for d in med.day]})
+
+def national_recruitment_table(artifacts_dir, n: int = 10) -> pd.DataFrame:
+    "The occupations expected to receive the most offers nationwide over the next months (sum of the published series)."
+    r = load_artifact(artifacts_dir, "recruitment").groupby("rome_code", as_index=False)[["expected_offers", "last_12_months"]].sum()
+    r = r.sort_values(["expected_offers", "rome_code"], ascending=[False, True]).head(n)
+    return pd.DataFrame({"Métier (ROME)": _labels(r.rome_code), "Offres attendues (3 mois)": [fmt_number(v) for v in r.expected_offers],
+                         "Offres des 12 derniers mois": [fmt_number(v) for v in r.last_12_months]})
 
 # %% ../nbs/42_reports.ipynb
 MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
