@@ -739,11 +739,12 @@ def _fmt(v, kind: str) -> str:
     return fmt_number(v, 1, percent=True) if kind == "share" else fmt_number(v, 2) if kind == "ratio" else fmt_number(v)
 
 def territory_identity(territory: str) -> dict:
-    "Name, region code and region name of a territory."
+    "Name, region code and name, and whether a territory is overseas."
     t = _territories().set_index("territory")
     if territory not in t.index: raise InputError(Problem("territory", "an INSEE département code such as 01, 2A, 974", found=territory))
     r = t.loc[territory]
-    return {"territory": territory, "name": r["name"], "region_code": r["region_code"], "region_name": r["region_name"]}
+    return {"territory": territory, "name": r["name"], "region_code": r["region_code"], "region_name": r["region_name"],
+            "overseas": bool(r["overseas"])}
 
 def _row(kf: pd.DataFrame, level: str, code: str) -> pd.Series:
     return kf[(kf.level == level) & (kf.code == code)].iloc[0]
