@@ -33,7 +33,9 @@ def _watch(stop):
     while not stop.is_set():
         for c in me.children(recursive=True):
             try:
-                if "ipykernel" in " ".join(c.cmdline()): peak["kernel_mb"] = max(peak["kernel_mb"], c.memory_info().rss / 2**20)
+                # a kernel is `python -m ipykernel_launcher ...`; a child caught between fork and exec still shows its
+                # parent's command line and memory, and must not count
+                if c.cmdline()[1:3] == ["-m", "ipykernel_launcher"]: peak["kernel_mb"] = max(peak["kernel_mb"], c.memory_info().rss / 2**20)
             except psutil.Error: pass
         stop.wait(0.2)
 stop = threading.Event(); threading.Thread(target=_watch, args=(stop,), daemon=True).start()

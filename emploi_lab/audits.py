@@ -117,12 +117,13 @@ def publish_audit(out_dir,                        # the model's folder, e.g. <ar
                   *, model: str,                  # model name (French, shown on the report)
                   target: str,                    # what y_true is (and the units audited)
                   decision: str,                  # what y_pred is
+                  unit: str = "personnes",        # what one audited row is, in the plural (shown on the report)
                   explanations: pd.DataFrame = None,  # feature, mean_abs_shap, mean_shap (French labels)
                   card: dict = None) -> Path:     # keyword arguments of `modelcard.model_card` (plus `metrics`: extra ones)
     "Write audit.json, flagged.parquet and, when given, explanations.parquet and model_card.md into `out_dir`, each atomically."
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    d = json.loads(audit.to_json(out/"audit.json", model=model, target=target, decision=decision))  # the published audit
+    d = json.loads(audit.to_json(out/"audit.json", model=model, target=target, decision=decision, unit=unit))  # the published audit
     _write_parquet(format_flagged(audit_tables(d)["flagged"]), out/"flagged.parquet")
     if explanations is not None:
         if missing := [c for c in EXPLANATION_COLUMNS if c not in explanations]:
@@ -244,7 +245,7 @@ def audit_triage(data_dir,                   # dataset folder with emails (and t
                         prep_train.iloc[np.sort(rng.permutation(len(train))[:n_shap])], min_emails=k)
     hit = int((y_true & y_pred).sum())
     scores = {"recall_u1": round(hit / max(int(y_true.sum()), 1), 4), "precision_u1": round(hit / max(int(y_pred.sum()), 1), 4)}
-    publish_audit(out_dir, audit, model="tri des courriels", target="urgence 1 (la plus élevée) selon l'étiquette du courriel",
+    publish_audit(out_dir, audit, model="tri des courriels", unit="courriels", target="urgence 1 (la plus élevée) selon l'étiquette du courriel",
                   decision="courriel classé en urgence 1 par le modèle", explanations=expl,
                   card=_triage_card(data_dir, train, test, cut, as_of, k=k, seed=seed, holdout_days=holdout_days,
                                     n_shap=n_shap))
@@ -395,7 +396,7 @@ def audit_recruitment(bt: pd.DataFrame,          # `recruitment.backtest(panel, 
         expl = shap_importance(sv.to_numpy(), sv.columns)
     hit = int((y_true & y_pred).sum())
     mase_ratio = float(mase_summary(bt[bt.origin == origin]).loc["overall", "ratio"])
-    publish_audit(out_dir, audit, model="prévision des offres d'emploi",
+    publish_audit(out_dir, audit, model="prévision des offres d'emploi", unit="séries département × métier",
                   target=(f"hausse des offres sur {horizon} mois après {origin} par rapport aux mêmes mois de l'an passé (unités : "
                           f"séries département × métier ayant au moins {k} offres sur 12 mois, pas des personnes)"),
                   decision="prévision du modèle au-dessus des mêmes mois de l'an passé", explanations=expl,
