@@ -712,13 +712,9 @@ def ci_coverage(*, reps=200, n=1000, rates=(0.3, 0.45), share=0.3, n_boot=1000, 
 
 # %% ../nbs/31_fairness.ipynb
 def km_probability(time, event, horizon) -> float:
-    "Kaplan–Meier estimate of P(event by `horizon`) = 1 − S(horizon)."
-    t, e = np.asarray(time, float), np.asarray(event, bool)
-    times, inverse = np.unique(t, return_inverse=True)
-    deaths, counts = np.bincount(inverse, weights=e, minlength=len(times)), np.bincount(inverse, minlength=len(times))
-    surv = np.cumprod(1 - deaths / counts[::-1].cumsum()[::-1])
-    k = np.searchsorted(times, horizon, side="right") - 1
-    return 0.0 if k < 0 else float(1 - surv[k])
+    "Kaplan–Meier estimate of P(event by `horizon`) = 1 − S(horizon) (scikit-survival's estimator, via `survival.km_at`)."
+    from emploi_lab.survival import km_at
+    return 1 - km_at({"event": np.asarray(event, bool), "time": np.asarray(time, float)}, horizon)
 
 # %% ../nbs/31_fairness.ipynb
 def _survival_metrics(time, event, risk, predicted, horizon):
