@@ -6,8 +6,7 @@
 __all__ = ['CONTEXT_COLUMNS', 'LOW_EDUCATION', 'P_GRID', 'GAIN_GRID', 'PROFILE_DEFAULTS', 'CHOICES', 'SPELL_COLUMNS',
            'occupation_context', 'reconversion_features', 'ReconversionAdvisor', 'counterfactuals', 'candidate_gains',
            'flag_seekers', 'true_flags', 'flag_scores', 'choose_operating_point', 'precision_recall_curve',
-           'flag_surrogate', 'audit_groups', 'make_profile', 'suggest_reconversion', 'load_advisor', 'add_cli',
-           'evaluate_flag']
+           'flag_surrogate', 'make_profile', 'suggest_reconversion', 'load_advisor', 'add_cli', 'evaluate_flag']
 
 # %% ../nbs/23_reconversion.ipynb
 import json
@@ -183,14 +182,6 @@ def flag_surrogate(advisor: ReconversionAdvisor, seekers: pd.DataFrame, flags: p
     X["best_candidate_context"] = reconversion_features(best, advisor.context_, advisor.childcare_)["occupation_context"].to_numpy()
     clf = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.1, random_state=seed).fit(X, flags.flag)
     return clf, float((clf.predict(X) == flags.flag.to_numpy()).mean()), X
-
-# %% ../nbs/23_reconversion.ipynb
-def audit_groups(seekers: pd.DataFrame) -> pd.DataFrame:
-    "The groups the flag is audited by: sex, age band, nationality, disability recognition, priority neighbourhood."
-    return pd.DataFrame({"sex": seekers.sex.to_numpy(),
-                         "age_band": pd.cut(seekers.age, [0, 24, 49, 120], labels=["<25", "25-49", "50+"]).astype(str).to_numpy(),
-                         "nationality_group": seekers.nationality_group.to_numpy(),
-                         "rqth": np.where(seekers.rqth, "rqth", "no_rqth"), "qpv": np.where(seekers.qpv, "qpv", "no_qpv")})
 
 # %% ../nbs/23_reconversion.ipynb
 PROFILE_DEFAULTS = {"sex": "F", "age": 35, "education": "bac", "qualification": "employee", "experience_years": 5.0,
