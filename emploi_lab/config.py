@@ -4,7 +4,7 @@
 
 # %% auto 0
 __all__ = ['project_root', 'reference_dir', 'default_data_dir', 'params_dir', 'Problem', 'EmploiLabError', 'InputError',
-           'near_matches', 'atomic_path', 'write_text_atomic', 'atomic_dir', 'file_sha256']
+           'near_matches', 'atomic_path', 'write_text_atomic', 'atomic_dir', 'file_sha256', 'model_version']
 
 # %% ../nbs/00_config.ipynb
 import difflib
@@ -113,3 +113,8 @@ def file_sha256(path, chunk=1 << 20) -> str:
     with open(path, "rb") as f:
         while block := f.read(chunk): h.update(block)
     return h.hexdigest()
+
+def model_version(data_sha256: str) -> str:
+    "A trained model's version: the package version and the first 12 hex digits of its training data's SHA-256."
+    from emploi_lab import __version__
+    return f"{__version__}+{data_sha256[:12]}"

@@ -33,7 +33,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
-from .config import InputError, Problem, atomic_path, default_data_dir, file_sha256, project_root
+from .config import InputError, Problem, atomic_path, default_data_dir, file_sha256, model_version, project_root
 from .emails import demo_seekers, generate_emails
 from .store import read_user_file
 
@@ -485,7 +485,7 @@ def train_command(args) -> int:
     emails, origin = load_training_emails(args.data, n=args.n_emails, seed=args.seed, style_weights=weights)
     model, metrics = train_model(emails, seed=args.seed)
     out = Path(args.out) if args.out else default_model_dir()
-    meta = {"model": "emploi-lab triage", "version": f"{__version__}+{origin['sha256'][:12]}",
+    meta = {"model": "emploi-lab triage", "version": model_version(origin["sha256"]),
             "code_version": __version__, "trained_at": datetime.now().isoformat(timespec="seconds"),
             "training_data": origin | {"n_emails": int(len(emails))}, "threshold_p_urgent": model.threshold_,
             "synthetic": origin["synthetic"], "metrics": metrics}
