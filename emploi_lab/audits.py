@@ -18,8 +18,7 @@ import pandas as pd
 from scipy.stats import nbinom
 from threadpoolctl import threadpool_limits
 
-import emploi_lab
-from .config import InputError, Problem, atomic_path, file_sha256, write_text_atomic
+from .config import InputError, Problem, atomic_path, file_sha256, model_version, write_text_atomic
 from .fairness import METRIC_LABELS, FairnessAudit, audit_tables, format_flagged
 from .modelcard import model_card
 from .reconversion import flag_surrogate, true_flags
@@ -98,7 +97,6 @@ def data_hash(data_dir) -> str:
     for p in sorted(d.glob("*.parquet")) + sorted(d.glob("*.csv")): h.update(p.name.encode()); h.update(file_sha256(p).encode())
     return h.hexdigest()
 
-def _version(h: str) -> str: return f"{emploi_lab.__version__}+{h[:12]}"  # code version + data hash, as the triage CLI
 
 def _write_parquet(df: pd.DataFrame, path: Path):
     "Write `df` under a temporary name beside `path`, then rename it."
@@ -198,7 +196,7 @@ def _triage_card(data_dir, train, test, cut, as_of, *, k, seed, holdout_days, n_
                                 "l'expéditeur. Le tri ordonne la lecture : le conseiller lit tous les courriels et peut reclasser."),
         intended_use=("Ordonner les courriels reçus par les conseillers pour lire d'abord les plus urgents (urgence 1) et repérer "
                       "le rendez-vous dont ils parlent. Une aide à l'organisation du travail : aucune décision sur la personne."),
-        data_hash=h, version=_version(h), synthetic=bool(read_manifest(data_dir).get("synthetic", False)),
+        data_hash=h, version=model_version(h), synthetic=bool(read_manifest(data_dir).get("synthetic", False)),
         model_details=("TF-IDF de mots et de groupes de lettres, indicateurs du rendez-vous extrait et lexique de détresse ; "
                        "régressions logistiques un-contre-tous ajustées par descente de gradient, urgence calibrée (Platt). "
                        "Explications : valeurs SHAP exactes du score linéaire de l'urgence 1 (log-cote), moyennées sur "
@@ -264,7 +262,7 @@ def _reconversion_card(advisor, data_dir, n_rows, n_shap, fidelity, rule, *, tru
         intended_use=("Signaler aux conseillers les personnes inscrites dont les chances de reprise d'emploi à 12 mois sont faibles "
                       "et pour qui un métier proche les augmenterait nettement (« reconversion à envisager ») : une piste à "
                       "discuter avec la personne, jamais une orientation imposée."),
-        data_hash=h, version=_version(h), synthetic=bool(read_manifest(data_dir).get("synthetic", False)),
+        data_hash=h, version=model_version(h), synthetic=bool(read_manifest(data_dir).get("synthetic", False)),
         model_details=("Modèle de Cox (emploi_lab.survival) sur les caractéristiques de la personne et le contexte local du métier "
                        "(offres par inscription, département × métier) ; le gain est l'écart de P(emploi à 12 mois) prédit quand "
                        f"le métier recherché est remplacé par un métier proche du ROME. Repère : {rule}. Explications : un "
@@ -354,7 +352,7 @@ def _recruitment_card(panel, data_dir, origin, n_series, *, k, horizon, n_shap, 
         intended_use=(f"Estimer, pour chaque département et chaque métier, les offres attendues dans les {horizon} prochains mois, "
                       "pour préparer la prospection des entreprises et informer les demandeurs d'emploi. Aucune décision "
                       "individuelle : l'unité est la série département × métier."),
-        data_hash=h, version=_version(h),
+        data_hash=h, version=model_version(h),
         synthetic=bool(read_manifest(data_dir).get("synthetic", False)) if data_dir is not None else False,
         model_details=("Gradient boosting (perte de Poisson) commun à toutes les séries département × métier : retards, moyennes "
                        "mobiles, mêmes mois l'an passé, saisonnalités du métier, du département et du domaine ; intervalles d'une "

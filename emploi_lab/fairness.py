@@ -12,7 +12,6 @@ __all__ = ['METRICS', 'LABEL_METRICS', 'ERR_NO_OUTCOME', 'ERR_BINARY', 'ERR_LENG
            'format_by_group', 'format_flagged', 'numeric_where_possible']
 
 # %% ../nbs/31_fairness.ipynb
-import argparse
 import json
 import math
 import warnings

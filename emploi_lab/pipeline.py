@@ -6,7 +6,6 @@
 __all__ = ['GENERATOR', 'build_dataset', 'ensure_data', 'dataset_summary']
 
 # %% ../nbs/40_pipeline.ipynb
-import time
 from pathlib import Path
 
 import pandas as pd

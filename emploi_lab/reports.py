@@ -31,7 +31,6 @@ import shutil
 import subprocess
 import sys
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +40,7 @@ import yaml
 
 import emploi_lab
 from .config import (EmploiLabError, InputError, Problem, atomic_dir, atomic_path, file_sha256,
-                               project_root, write_text_atomic)
+                               model_version, project_root, write_text_atomic)
 from .disclosure import html_text, min_cell_size, protect_counts, safe_share, scan_text
 from .referentials import draw_choropleth
 
@@ -501,7 +500,7 @@ def train_survival(data_dir, as_of, out, *, k: int, max_rows: int = 300_000, see
                   decision="les 50 % de scores les plus élevés", explanations=shap_importance(e.values, X.columns),
                   card=dict(intended_use=("Situer, pour un profil et un territoire, le délai de retour à l'emploi et la probabilité "
                                           "d'emploi à 6 et 12 mois, pour préparer l'entretien ; aucune décision sur la personne."),
-                            data_hash=h, version=f"{emploi_lab.__version__}+{h[:12]}", synthetic=bool(read_manifest(data_dir).get("synthetic", False)),
+                            data_hash=h, version=model_version(h), synthetic=bool(read_manifest(data_dir).get("synthetic", False)),
                             model_details=("Modèle de Cox (méthode d'Efron, pénalité L2 0,01), sans le sexe, la nationalité, la RQTH "
                                            "ni la résidence en QPV. Sorties pour un autre motif que l'emploi censurées à leur date. "
                                            "Explications : valeurs SHAP exactes du score linéaire (log-risque), moyennées sur toutes les périodes."),
