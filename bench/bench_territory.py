@@ -38,10 +38,8 @@ def main(argv=None):
         backtest,
         mase_summary,
         monthly_offers,
-        read_table,
-        resolve_data_dir,
     )
-    from emploi_lab.store import dataset_as_of
+    from emploi_lab.store import dataset_as_of, read_table, resolve_data_dir
 
     data = resolve_data_dir(a.data)
     res = {"data": str(data)}

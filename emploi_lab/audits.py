@@ -4,11 +4,10 @@
 
 # %% auto 0
 __all__ = ['SEX_FR', 'NATIONALITY_FR', 'AGE_BANDS_FR', 'YES_NO', 'FEATURE_LABELS', 'EXPLANATION_COLUMNS', 'STYLES_FR',
-           'audit_groups_fr', 'feature_label', 'shap_importance', 'data_hash', 'publish_audit', 'audit_triage',
-           'audit_reconversion', 'recruitment_groups', 'audit_recruitment']
+           'audit_groups_fr', 'feature_label', 'shap_importance', 'publish_audit', 'audit_triage', 'audit_reconversion',
+           'recruitment_groups', 'audit_recruitment']
 
 # %% ../nbs/34_audits.ipynb
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -18,13 +17,13 @@ import pandas as pd
 from scipy.stats import nbinom
 from threadpoolctl import threadpool_limits
 
-from .config import InputError, Problem, atomic_path, file_sha256, model_version, write_text_atomic
+from .config import InputError, Problem, atomic_path, model_version, write_text_atomic
 from .fairness import METRIC_LABELS, FairnessAudit, audit_tables, format_flagged
 from .modelcard import model_card
 from .reconversion import flag_surrogate, true_flags
 from .recruitment import forecast_shap, mase_summary, nb_dispersion, window_sum
 from .referentials import DOMAINS, load_territories
-from .store import connect, read_manifest, read_truth
+from .store import connect, dataset_fingerprint, read_manifest, read_truth
 from .triage import TriageModel, frame_sha256, prepare
 
 # %% ../nbs/34_audits.ipynb
@@ -89,15 +88,6 @@ def shap_importance(values, features, top: int = 15) -> pd.DataFrame:
     return _top(pd.DataFrame({"feature": sv.columns, "mean_abs_shap": sv.abs().mean().to_numpy(), "mean_shap": sv.mean().to_numpy()}), top)
 
 # %% ../nbs/34_audits.ipynb
-def data_hash(data_dir) -> str:
-    "SHA-256 of a dataset: of its manifest (which lists every file's hash) when it has one, else of its table files."
-    d = Path(data_dir)
-    if (d/"manifest.json").exists(): return file_sha256(d/"manifest.json")
-    h = hashlib.sha256()
-    for p in sorted(d.glob("*.parquet")) + sorted(d.glob("*.csv")): h.update(p.name.encode()); h.update(file_sha256(p).encode())
-    return h.hexdigest()
-
-
 def _write_parquet(df: pd.DataFrame, path: Path):
     "Write `df` under a temporary name beside `path`, then rename it."
     with atomic_path(path) as tmp: df.to_parquet(tmp, index=False)
@@ -189,7 +179,7 @@ def _labelled_emails(data_dir, as_of) -> pd.DataFrame:
 # %% ../nbs/34_audits.ipynb
 def _triage_card(data_dir, train, test, cut, as_of, *, k, seed, holdout_days, n_shap) -> dict:
     "What the triage model's card says beyond its audit."
-    h = data_hash(data_dir)
+    h = dataset_fingerprint(data_dir)
     return dict(
         ethical_considerations=("Risque : un courriel urgent classé plus bas attend plus longtemps sa lecture. Les écrits peu assurés "
                                 "et en français langue étrangère sont audités à part (style d'écriture), comme les groupes de "
@@ -253,7 +243,7 @@ def audit_triage(data_dir,                   # dataset folder with emails (and t
 # %% ../nbs/34_audits.ipynb
 def _reconversion_card(advisor, data_dir, n_rows, n_shap, fidelity, rule, *, truth: bool, seed: int) -> dict:
     "What the reconversion flag's card says beyond its audit."
-    h = data_hash(data_dir)
+    h = dataset_fingerprint(data_dir)
     return dict(
         ethical_considerations=("Risque : proposer une reconversion plus souvent à des publics déjà fragilisés (50 ans et plus, RQTH, "
                                 "QPV, nationalité hors UE), parce que le modèle de durée sous-jacent tient compte de ces attributs ; "
@@ -344,7 +334,7 @@ def recruitment_groups(series: pd.DataFrame) -> pd.DataFrame:
 # %% ../nbs/34_audits.ipynb
 def _recruitment_card(panel, data_dir, origin, n_series, *, k, horizon, n_shap, explained, mase_ratio) -> dict:
     "What the recruitment forecaster's card says beyond its audit."
-    h = data_hash(data_dir) if data_dir is not None else frame_sha256(panel.reset_index())
+    h = dataset_fingerprint(data_dir) if data_dir is not None else frame_sha256(panel.reset_index())
     return dict(
         ethical_considerations=("Risque : sous-estimer le potentiel des petits départements ou de l'outre-mer et y réduire la "
                                 "prospection auprès des employeurs ; l'audit compare la détection des hausses par type de territoire "

@@ -6,10 +6,10 @@
 __all__ = ['METRICS', 'LABEL_METRICS', 'ERR_NO_OUTCOME', 'ERR_BINARY', 'ERR_LENGTH', 'ERR_ONE_LEVEL', 'ERR_REFERENCE',
            'ERR_TOP_K', 'NOT_ESTIMABLE', 'K_ANON', 'FAIRLEARN_METRICS', 'METRIC_LABELS', 'CONSTRAINTS',
            'simulate_decisions', 'confusion_rates', 'top_k_decision', 'FairnessAudit', 'fairlearn_metric_frame',
-           'read_table', 'binary_column', 'audit_file', 'add_cli', 'detection_rate', 'false_alarm_rate', 'ci_coverage',
-           'km_probability', 'survival_audit', 'compare_mitigations', 'simulate_proxy_data', 'plot_mitigation_tradeoff',
-           'encode_features', 'proxy_analysis', 'audit_tables', 'plot_by_group', 'plot_disparities', 'plot_calibration',
-           'format_by_group', 'format_flagged', 'numeric_where_possible']
+           'read_audit_file', 'binary_column', 'audit_file', 'write_file_audit', 'detection_rate', 'false_alarm_rate',
+           'ci_coverage', 'km_probability', 'survival_audit', 'compare_mitigations', 'simulate_proxy_data',
+           'plot_mitigation_tradeoff', 'encode_features', 'proxy_analysis', 'audit_tables', 'plot_by_group',
+           'plot_disparities', 'plot_calibration', 'format_by_group', 'format_flagged', 'numeric_where_possible']
 
 # %% ../nbs/31_fairness.ipynb
 import json
@@ -564,7 +564,7 @@ FairnessAudit.to_markdown = _to_markdown
 # %% ../nbs/31_fairness.ipynb
 _BINARY_TEXT = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
 
-def read_table(path) -> pd.DataFrame:
+def read_audit_file(path) -> pd.DataFrame:
     "A CSV (all columns as text, so codes like '01' survive; empty cells missing) or Parquet file; InputError if unreadable."
     path = Path(path)
     if not path.is_file(): raise InputError(Problem(str(path), "an existing CSV or Parquet file"))
@@ -608,7 +608,7 @@ def _missing(df, col, file):
 def audit_file(path, *, groups, decision=None, label=None, score=None, top_k=None, reference=None, min_n=30,
                seed=0, n_boot=1000) -> FairnessAudit:
     "Check a CSV/Parquet file's columns and values, then audit it; InputError lists every problem found."
-    df, file, problems = read_table(path), Path(path).name, []
+    df, file, problems = read_audit_file(path), Path(path).name, []
     for c in [*groups, decision, label, score]:
         if c is not None and c not in df.columns: problems.append(_missing(df, c, file))
     if problems: raise InputError(problems)
@@ -638,37 +638,19 @@ def audit_file(path, *, groups, decision=None, label=None, score=None, top_k=Non
                          n_boot=n_boot, seed=seed)
 
 # %% ../nbs/31_fairness.ipynb
-def _audit_cmd(a) -> int:
-    "Handler of `emploi-lab fairness audit`."
-    audit = audit_file(a.file, groups=a.group, decision=a.decision, label=a.label, score=a.score, top_k=a.top_k,
-                       reference=a.reference, min_n=a.min_n, seed=a.seed, n_boot=a.n_boot)
-    meta = dict(file=Path(a.file).name, file_sha256=file_sha256(a.file), decision=a.decision, label=a.label, score=a.score)
+def write_file_audit(path,       # CSV or Parquet file, one row per person
+                     out,        # folder for audit.json and audit.md
+                     **kwargs    # what `audit_file` takes: groups, decision, label, score, top_k, reference, min_n, seed, n_boot
+                    ) -> FairnessAudit:
+    "Audit a file with `audit_file` and write `audit.json` and `audit.md` (with the file's name and SHA-256) to `out`."
+    audit = audit_file(path, **kwargs)
+    meta = dict(file=Path(path).name, file_sha256=file_sha256(path), **{k: kwargs.get(k) for k in ("decision", "label", "score")})
     text_json = audit.to_json(**meta)
-    text_md = audit.to_markdown(fichier=f"{Path(a.file).name} (sha256 {meta['file_sha256'][:12]})")
-    out = Path(a.out)
+    text_md = audit.to_markdown(fichier=f"{Path(path).name} (sha256 {meta['file_sha256'][:12]})")
+    out = Path(out)
     with atomic_path(out/"audit.json") as tj, atomic_path(out/"audit.md") as tm:
         tj.write_text(text_json, encoding="utf-8"); tm.write_text(text_md, encoding="utf-8")
-    print(f"{len(audit.sensitive)} rows, {len(audit.flagged)} flagged disparities -> {out/'audit.json'}, {out/'audit.md'}")
-    return 0
-
-def add_cli(subparsers):
-    "Add the `fairness` group (sub-command `audit`) to the `emploi-lab` console script."
-    p = subparsers.add_parser("fairness", help="fairness audits of decisions, predictions and scores")
-    sub = p.add_subparsers(dest="cmd", required=True)
-    a = sub.add_parser("audit", help="audit a CSV or Parquet file: metrics by group with CIs, disparities, flags")
-    a.add_argument("file", help="CSV or Parquet file, one row per person")
-    a.add_argument("--group", action="append", required=True, help="sensitive column (repeat for several; their intersection is audited too)")
-    a.add_argument("--decision", help="binary decision column (1 = selected)")
-    a.add_argument("--label", help="binary outcome column (1 = favourable outcome)")
-    a.add_argument("--score", help="score column (probability of the label when --label is given)")
-    a.add_argument("--top-k", type=float, help="audit the policy 'select the top PCT %% of scores'")
-    a.add_argument("--reference", action="append", help="reference group as COL=VALUE (default: the largest group)")
-    a.add_argument("--min-n", type=int, default=30, help="smallest group shown (default 30)")
-    a.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    a.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    a.add_argument("--out", required=True, help="folder for audit.json and audit.md")
-    a.set_defaults(func=_audit_cmd)
-    return p
+    return audit
 
 # %% ../nbs/31_fairness.ipynb
 def detection_rate(*, seeds, n=4000, bias=0.15, n_boot=500) -> pd.DataFrame:

@@ -5,19 +5,18 @@
 # %% auto 0
 __all__ = ['EARTH_RADIUS_KM', 'TERMS', 'SHOWN', 'distance_matrix', 'MobilityContext', 'build_context', 'registered_seekers',
            'load_context', 'MobilityWeights', 'candidate_territories', 'score_destinations', 'with_change', 'rank_of',
-           'suggest_mobility', 'elsewhere_summary', 'choropleth', 'add_cli']
+           'suggest_mobility', 'elsewhere_summary', 'choropleth']
 
 # %% ../nbs/24_mobility.ipynb
-import json
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .config import InputError, Problem
-from .recruitment import load_tension, read_table, resolve_data_dir
+from .recruitment import load_tension
 from .referentials import check_rome, check_territory, draw_choropleth, load_territories
-from .store import dataset_as_of, read_manifest
+from .store import dataset_as_of, read_manifest, read_table, resolve_data_dir
 
 # %% ../nbs/24_mobility.ipynb
 EARTH_RADIUS_KM = 6371.0
@@ -71,7 +70,7 @@ def registered_seekers(spells: pd.DataFrame, as_of) -> pd.DataFrame:
 
 def load_context(data_dir=None) -> MobilityContext:
     "The mobility context of a dataset folder (default: the embedded dataset)."
-    data_dir = resolve_data_dir(data_dir)
+    data_dir = resolve_data_dir(data_dir, tables=("spells", "offers", "housing", "childcare"))
     as_of = dataset_as_of(data_dir)
     spells = read_table("spells", data_dir, ["territory", "rome_code", "registered_at", "ended_at"])
     housing = read_table("housing", data_dir, ["territory", "dwellings", "vacant_dwellings"])
@@ -190,35 +189,3 @@ SHOWN = {"territory": "territoire", "name": "nom", "distance_km": "distance (km)
          "vacancy_rate": "logements vacants (%)", "childcare_per_100": "places d'accueil / 100 enfants",
          "demand": "+demande", "tension": "+tension", "housing": "+logement", "childcare": "+garde",
          "distance": "+distance", "score": "score"}
-
-def _suggest_cmd(args) -> int:
-    "Handler of `emploi-lab mobility suggest`."
-    territory, rome = check_territory(args.territory, "--territory"), check_rome(args.rome, "--rome")
-    ctx = load_context(args.data)
-    table = suggest_mobility(ctx, territory, rome, children=args.children, radius_km=args.radius_km,
-                             neighbours_only=args.neighbours_only, top=args.top)
-    if args.json:
-        print(json.dumps({"territory": territory, "rome_code": rome, "children": args.children, "radius_km": args.radius_km,
-                          "synthetic": ctx.synthetic, "terms": TERMS,
-                          "destinations": json.loads(table.to_json(orient="records"))}, ensure_ascii=False, indent=1))
-        return 0
-    print(f"Mobilité pour {rome} depuis {territory} (rayon {args.radius_km:g} km, enfants de moins de 3 ans : {args.children})"
-          + (" — données synthétiques" if ctx.synthetic else ""))
-    if table.empty: print("Aucune destination dans ce rayon."); return 0
-    print(table[list(SHOWN)].rename(columns=SHOWN).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    return 0
-
-def add_cli(subparsers):
-    "Add the `mobility` group: `suggest`."
-    p = subparsers.add_parser("mobility", help="geographic mobility suggestions")
-    sub = p.add_subparsers(dest="cmd", required=True)
-    s = sub.add_parser("suggest", help="destinations where an occupation is in demand, with housing and childcare")
-    s.add_argument("--territory", required=True, help="home INSEE département code, e.g. 69")
-    s.add_argument("--rome", required=True, help="ROME code of the occupation, e.g. K2204")
-    s.add_argument("--children", type=int, default=0, help="children under 3 (weights childcare up)")
-    s.add_argument("--radius-km", type=float, default=150.0, help="largest centroid distance, km")
-    s.add_argument("--neighbours-only", action="store_true", help="only the bordering territories")
-    s.add_argument("--top", type=int, default=10, help="destinations to show")
-    s.add_argument("--data", help="dataset folder (default: the embedded synthetic dataset)")
-    s.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    s.set_defaults(func=_suggest_cmd)

@@ -4,7 +4,7 @@
 
 # %% auto 0
 __all__ = ['DEFAULTS', 'IDENTITY', 'Code', 'dump_yaml', 'territory_params', 'params_init', 'load_defaults', 'load_params',
-           'check_params', 'add_cli']
+           'check_params']
 
 # %% ../nbs/02_params.ipynb
 from pathlib import Path
@@ -112,41 +112,3 @@ def check_params(params_path=None) -> list:
         try: load_params(code, params_path)
         except InputError as e: problems += e.problems
     return problems
-
-# %% ../nbs/02_params.ipynb
-def _params_init(args) -> int:
-    "Handler of `emploi-lab params init`."
-    written = params_init(args.out, force=args.force)
-    out = Path(args.out or params_dir())
-    print(f"{len(written)} parameter files written to {out}" + ("" if args.force else " (existing files kept; --force rewrites them)"))
-    return 0
-
-def _params_show(args) -> int:
-    "Handler of `emploi-lab params show`."
-    p = load_params(args.territory, args.params)
-    codes = {k: Code(p[k]) for k in ("territory", "region_code") if k in p}
-    print(dump_yaml({**p, **codes, "neighbours": [Code(c) for c in p["neighbours"]]}), end="")
-    return 0
-
-def _params_check(args) -> int:
-    "Handler of `emploi-lab params check`."
-    if problems := check_params(args.params): raise InputError(problems)
-    print(f"{len(territory_codes())} territory parameter files load")
-    return 0
-
-# %% ../nbs/02_params.ipynb
-def add_cli(subparsers):
-    "Add the `params` group and its `init`, `show` and `check` commands."
-    p = subparsers.add_parser("params", help="parameter files: defaults and one per territory")
-    sub = p.add_subparsers(dest="params_command", required=True)
-    i = sub.add_parser("init", help="write params/defaults.yml and params/<code>.yml for the 101 départements")
-    i.add_argument("--out", type=Path, default=None, help="output folder (default: params/)")
-    i.add_argument("--force", action="store_true", help="rewrite existing files (overrides in them are lost)")
-    i.set_defaults(func=_params_init)
-    s = sub.add_parser("show", help="print the merged parameters of a territory")
-    s.add_argument("territory", help="INSEE département code (\"01\", \"2A\", \"974\") or FR")
-    s.add_argument("--params", type=Path, default=None, help="parameter folder (default: params/)")
-    s.set_defaults(func=_params_show)
-    c = sub.add_parser("check", help="load every territory's parameters and report all problems")
-    c.add_argument("--params", type=Path, default=None, help="parameter folder (default: params/)")
-    c.set_defaults(func=_params_check)

@@ -6,10 +6,9 @@
 __all__ = ['CONTEXT_COLUMNS', 'LOW_EDUCATION', 'P_GRID', 'GAIN_GRID', 'PROFILE_DEFAULTS', 'CHOICES', 'SPELL_COLUMNS',
            'occupation_context', 'reconversion_features', 'ReconversionAdvisor', 'counterfactuals', 'candidate_gains',
            'flag_seekers', 'true_flags', 'flag_scores', 'choose_operating_point', 'precision_recall_curve',
-           'flag_surrogate', 'make_profile', 'suggest_reconversion', 'load_advisor', 'add_cli', 'evaluate_flag']
+           'flag_surrogate', 'make_profile', 'suggest_reconversion', 'load_advisor', 'evaluate_flag']
 
 # %% ../nbs/23_reconversion.ipynb
-import json
 import pickle
 from functools import cache
 
@@ -18,10 +17,11 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+import emploi_lab
 from .config import InputError, Problem, atomic_path, near_matches
-from .recruitment import cache_dir, dataset_key, load_tension, read_table, resolve_data_dir
+from .recruitment import load_tension
 from .referentials import check_rome, check_territory, load_occupations, load_territories, occupation_proximity
-from .store import dataset_as_of, read_manifest
+from .store import cache_dir, cache_key, dataset_as_of, dataset_fingerprint, read_table, read_truth, resolve_data_dir
 from .survival import CoxPHModel, spell_features, spells_target
 
 # %% ../nbs/23_reconversion.ipynb
@@ -230,8 +230,9 @@ SPELL_COLUMNS = ["territory", "rome_code", "registered_at", "ended_at", "exit_re
 
 def load_advisor(data_dir=None, **params) -> ReconversionAdvisor:
     "The fitted advisor of a dataset folder (default: the embedded dataset), from the cache when possible."
-    data_dir = resolve_data_dir(data_dir)
-    path = cache_dir()/f"reconversion_{dataset_key(data_dir, ('offers', 'spells', 'childcare'))}.pkl"
+    data_dir = resolve_data_dir(data_dir, tables=("spells", "offers", "childcare"))
+    fp = dataset_fingerprint(data_dir, ("childcare", "offers", "spells"))
+    path = cache_dir("reconversion")/f"advisor_{cache_key(fp, emploi_lab.__version__)}.pkl"
     if path.exists() and not params:
         with open(path, "rb") as f: return pickle.load(f)
     spells = read_table("spells", data_dir, SPELL_COLUMNS)
@@ -243,63 +244,9 @@ def load_advisor(data_dir=None, **params) -> ReconversionAdvisor:
     return adv
 
 # %% ../nbs/23_reconversion.ipynb
-def _suggest_cmd(args) -> int:
-    "Handler of `emploi-lab reconversion suggest`."
-    territory, rome = check_territory(args.territory, "--territory"), check_rome(args.rome, "--rome")
-    person = {"age": args.age, "sex": args.sex, "education": args.education, "qualification": args.qualification,
-              "experience_years": args.experience, "young_children": args.children, "nationality_group": args.nationality,
-              "benefit_months": args.benefit_months, "rqth": args.rqth or None, "qpv": args.qpv or None,
-              "driving_licence": False if args.no_licence else None}
-    data_dir = resolve_data_dir(args.data)
-    adv = load_advisor(data_dir)
-    profile = make_profile(territory, rome, adv.as_of_, **person)
-    ans = suggest_reconversion(adv, profile, args.top, tension=load_tension(data_dir))
-    synthetic = bool(read_manifest(data_dir).get("synthetic", False))
-    shown = {k: profile.iloc[0][k] for k in PROFILE_DEFAULTS}
-    if args.json:
-        print(json.dumps({"territory": territory, "rome_code": rome, "profile": {k: (v.item() if hasattr(v, "item") else v) for k, v in shown.items()},
-                          "synthetic": synthetic, "p_employed_12m": ans["p_own"], "best_gain": ans["best_gain"],
-                          "reconversion_a_envisager": ans["flag"], "candidates": json.loads(ans["candidates"].to_json(orient="records"))},
-                         ensure_ascii=False, indent=1))
-        return 0
-    print(f"Reconversion pour {rome} à {territory}" + (" — données synthétiques" if synthetic else ""))
-    print("Profil : " + ", ".join(f"{k}={v}" for k, v in shown.items()))
-    print(f"Probabilité de reprise d'emploi à 12 mois : {ans['p_own']:.0%} ; meilleur gain : {ans['best_gain']:+.0%}"
-          + (" → reconversion à envisager" if ans["flag"] else ""))
-    table = ans["candidates"].rename(columns={"near_rome_code": "ROME", "label": "métier proche", "proximity": "proximité",
-                                              "p_candidate": "P(emploi 12 mois)", "gain": "gain", "context": "contexte local",
-                                              "tension_label": "tension"})
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    return 0
-
-def add_cli(subparsers):
-    "Add the `reconversion` group: `suggest`."
-    p = subparsers.add_parser("reconversion", help="reconversion suggestions")
-    sub = p.add_subparsers(dest="cmd", required=True)
-    s = sub.add_parser("suggest", help="near occupations ranked by the predicted gain in P(employed within 12 months)")
-    s.add_argument("--territory", required=True, help="INSEE département code, e.g. 69")
-    s.add_argument("--rome", required=True, help="ROME code sought, e.g. K2204")
-    s.add_argument("--age", type=int, help="age in years")
-    s.add_argument("--sex", help="F or M")
-    s.add_argument("--education", help="below_cap, cap_bep, bac, bac_2 or bac_3_plus")
-    s.add_argument("--qualification", help="unskilled, skilled_worker, employee, technician or manager")
-    s.add_argument("--experience", type=float, help="years of experience")
-    s.add_argument("--children", type=int, help="children under 3")
-    s.add_argument("--nationality", help="french, eu or non_eu")
-    s.add_argument("--benefit-months", type=int, help="months of benefit entitlement (0 = none)")
-    s.add_argument("--rqth", action="store_true", help="disability recognition")
-    s.add_argument("--qpv", action="store_true", help="lives in a priority neighbourhood")
-    s.add_argument("--no-licence", action="store_true", help="no driving licence")
-    s.add_argument("--top", type=int, default=10, help="near occupations to show")
-    s.add_argument("--data", help="dataset folder (default: the embedded synthetic dataset)")
-    s.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    s.set_defaults(func=_suggest_cmd)
-
-# %% ../nbs/23_reconversion.ipynb
 def evaluate_flag(data_dir=None, *, n: int = 8000, seed: int = 0, target_precision: float = 0.85) -> dict:
     "Fit the advisor, choose its thresholds on half of `n` recent seekers, score the flag on the other half."
     data_dir = resolve_data_dir(data_dir)
-    from emploi_lab.store import read_truth  # synthetic data only
     truth, as_of = read_truth(data_dir), dataset_as_of(data_dir)
     adv = load_advisor(data_dir)
     spells = read_table("spells", data_dir, SPELL_COLUMNS)

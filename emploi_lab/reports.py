@@ -11,13 +11,12 @@ __all__ = ['OPTION_RE', 'META_MIME', 'SECRET', 'COUNTS', 'HORIZON_DAYS', 'CODE_M
            'seasonality_frame', 'top_offers_frame', 'try_audit', 'train_survival', 'train_recruitment',
            'recruitment_table', 'train_territory_intelligence', 'reconversion_table', 'reconversion_sentence',
            'mobility_sentence', 'mobility_table', 'mobility_map', 'default_cache_dir', 'build_artifacts',
-           'disclosure_log', 'load_artifact', 'artifacts_info', 'territory_identity', 'key_figures_table',
-           'territory_map', 'km_figure', 'km_table', 'email_table', 'email_period', 'email_figure',
-           'seasonality_figure', 'top_offers_table', 'profiles_table', 'drivers_figure', 'fairness_summary',
-           'ranking_table', 'regions_table', 'france_map', 'share_map', 'km_ranking_table',
-           'national_recruitment_table', 'date_fr', 'cover_meta', 'reports_dir', 'execute_report', 'personal_markers',
-           'scan_outputs', 'run_report', 'parse_territories', 'inputs_hash', 'RunResult', 'write_manifest',
-           'write_index', 'default_run_dir', 'run_reports', 'add_run_arguments', 'run_command', 'key_figures_sentence',
+           'disclosure_log', 'territory_identity', 'key_figures_table', 'territory_map', 'km_figure', 'km_table',
+           'email_table', 'email_period', 'email_figure', 'seasonality_figure', 'top_offers_table', 'profiles_table',
+           'drivers_figure', 'fairness_summary', 'ranking_table', 'regions_table', 'france_map', 'share_map',
+           'km_ranking_table', 'national_recruitment_table', 'date_fr', 'cover_meta', 'reports_dir', 'execute_report',
+           'personal_markers', 'scan_outputs', 'run_report', 'parse_territories', 'inputs_hash', 'RunResult',
+           'write_manifest', 'write_index', 'default_run_dir', 'run_reports', 'key_figures_sentence',
            'methodology_text']
 
 # %% ../nbs/42_reports.ipynb
@@ -43,6 +42,8 @@ from .config import (EmploiLabError, InputError, Problem, atomic_dir, atomic_pat
                                model_version, project_root, write_text_atomic)
 from .disclosure import html_text, min_cell_size, protect_counts, safe_share, scan_text
 from .referentials import draw_choropleth
+from .store import (artifacts_info, cache_dir, dataset_fingerprint, load_artifact, read_table,
+                              short_fingerprint)
 
 # %% ../nbs/42_reports.ipynb
 OPTION_RE = re.compile(r"^#\|\s*([\w-]+)\s*:\s?(.*)$")
@@ -272,11 +273,8 @@ def code_version(modules=CODE_MODULES) -> str:
     return h.hexdigest()[:12]
 
 def data_fingerprint(data_dir) -> str:
-    "A hash of the dataset: its manifest when it has one (it lists every file's hash), else the table files."
-    d, h = Path(data_dir), hashlib.sha256()
-    files = [d/"manifest.json"] if (d/"manifest.json").exists() else sorted(d.glob("*.parquet")) + sorted(d.glob("*.csv"))
-    for p in files: h.update(p.name.encode()); h.update(file_sha256(p).encode())
-    return h.hexdigest()[:16]
+    "The dataset's fingerprint as reports show it (`store.dataset_fingerprint`, first 12 hex digits)."
+    return short_fingerprint(dataset_fingerprint(data_dir))
 
 # %% ../nbs/42_reports.ipynb
 def _territories() -> pd.DataFrame:
@@ -467,7 +465,7 @@ def try_audit(out_dir, audit, *args, **kwargs):
 def train_survival(data_dir, as_of, out, *, k: int, max_rows: int = 300_000, seed: int = 0) -> dict:
     "Fit the blind Cox model once; write per-territory profile predictions, drivers and the fairness audit."
     from emploi_lab.explain import risk_shap
-    from emploi_lab.audits import audit_groups_fr, data_hash, feature_label, publish_audit, shap_importance
+    from emploi_lab.audits import audit_groups_fr, feature_label, publish_audit, shap_importance
     from emploi_lab.fairness import FairnessAudit
     from emploi_lab.store import read_manifest
     from emploi_lab.survival import CoxPHModel
@@ -494,7 +492,7 @@ def train_survival(data_dir, as_of, out, *, k: int, max_rows: int = 300_000, see
     p12 = model.predict_employment_probability(X[full], horizons=(365,)).iloc[:, 0].to_numpy()
     audit = FairnessAudit(sensitive_features=audit_groups_fr(spells[full]), y_true=y_true.astype(int), y_score=p12, top_k=50,
                           n_boot=200, seed=seed, intersections=False)
-    h = data_hash(data_dir)
+    h = dataset_fingerprint(data_dir)
     publish_audit(out/"models"/"survival", audit, model="CoxPHModel (aveugle aux attributs protégés)",
                   target="retour à l'emploi dans les 12 mois (personnes inscrites depuis un an au moins)",
                   decision="les 50 % de scores les plus élevés", explanations=shap_importance(e.values, X.columns),
@@ -563,7 +561,6 @@ def train_territory_intelligence(data_dir, as_of, out, *, k: int, chunk: int = 2
     from emploi_lab.audits import audit_reconversion
     from emploi_lab.mobility import elsewhere_summary, load_context, score_destinations
     from emploi_lab.reconversion import SPELL_COLUMNS, flag_seekers, load_advisor
-    from emploi_lab.recruitment import read_table
     t0, out = time.perf_counter(), Path(out)
     spells = read_table("spells", data_dir, SPELL_COLUMNS)
     on = (spells.registered_at <= as_of) & (spells.ended_at.isna() | (spells.ended_at > as_of))
@@ -658,7 +655,7 @@ def mobility_map(artifacts_dir, territory: str):
 ARTIFACT_TABLES = ("key_figures", "km", "emails", "emails_monthly", "seasonality", "top_offers", "survival_profiles", "survival_drivers",
                    "recruitment", "reconversion_totals", "reconversion_pairs", "mobility", "mobility_destinations")
 
-def default_cache_dir() -> Path: return project_root()/"reports"/"_build"/"cache"  # ignored by git
+def default_cache_dir() -> Path: return cache_dir("artifacts")  # ignored by git
 
 def build_artifacts(data_dir, cache_dir=None, *, k: int = None, force: bool = False) -> Path:
     "Compute (or reuse) the tables every report reads; returns their folder, named after data, k and code."
@@ -720,11 +717,7 @@ def disclosure_log(artifacts_dir, territory: str = None) -> dict:
             "a share needs k people in its numerator, complement and denominator", "tables": tables,
             "shares_hidden_here": [c for c in shares if territory and pd.isna(_row(kf, "territory", territory)[c])]}
 
-def load_artifact(artifacts_dir, name: str) -> pd.DataFrame:
-    "One cached table."
-    return pd.read_parquet(Path(artifacts_dir)/f"{name}.parquet")
 
-def artifacts_info(artifacts_dir) -> dict: return json.loads((Path(artifacts_dir)/"artifacts.json").read_text())
 
 # %% ../nbs/42_reports.ipynb
 MEASURES = {  # column → (French label, kind)
@@ -1224,30 +1217,6 @@ def run_reports(data_dir=None, *, territories="all", out=None, workers: int = 2,
     write_index(out, records, timings=timings)
     write_manifest(out, data_dir=data_dir, artifacts_dir=art, parameters=params, records=records, timings=timings)
     return res
-
-# %% ../nbs/42_reports.ipynb
-def add_run_arguments(parser):
-    "The options of `emploi-lab run`."
-    parser.add_argument("--data", help="dataset folder (default: the embedded synthetic dataset, generated if absent)")
-    parser.add_argument("--territories", default="all", help="'all' or comma-separated INSEE codes, e.g. 75,13,2A")
-    parser.add_argument("--out", help="run folder (default: reports/_build/run)")
-    parser.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)), help="territories run at once (local processes)")
-    parser.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://host:8786")
-    parser.add_argument("--formats", default="pdf,html", help="pdf, html or pdf,html")
-    parser.add_argument("--resume", action="store_true", help="redo only the reports that failed or are missing")
-    parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
-    return parser
-
-def run_command(args) -> int:
-    "Handler of `emploi-lab run`: run the batch, print a summary, exit 1 if any report failed."
-    if args.workers < 1: raise InputError(Problem("--workers", "a positive number of processes", found=args.workers))
-    res = run_reports(args.data, territories=args.territories, out=args.out, workers=args.workers, scheduler=args.scheduler,
-                      formats=args.formats, resume=args.resume, progress=args.progress)
-    ok = len(res.records) - len(res.failed)
-    print(f"{ok}/{len(res.records)} reports ok in {res.timings['total']:.1f} s → {res.out/'index.html'}")
-    for r in res.records:
-        if r["status"] == "failed": print(f"FAILED {r['name']}: {(r['error'] or '').splitlines()[0][:300]}", file=sys.stderr)
-    return res.exit_code
 
 # %% ../nbs/42_reports.ipynb
 def key_figures_sentence(artifacts_dir, territory: str) -> str:

@@ -4,10 +4,13 @@
 
 # %% auto 0
 __all__ = ['MANIFEST', 'read_user_file', 'table_file', 'read_manifest', 'dataset_as_of', 'load_table', 'write_table',
-           'write_dataset', 'read_truth', 'connect', 'query', 'validate_dataset']
+           'read_table', 'resolve_data_dir', 'dataset_fingerprint', 'short_fingerprint', 'cache_dir', 'cache_key',
+           'load_artifact', 'artifacts_info', 'write_dataset', 'read_truth', 'connect', 'query', 'validate_dataset']
 
 # %% ../nbs/11_store.ipynb
+import hashlib
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +20,8 @@ import pyarrow.lib
 import pyarrow.parquet as pq
 
 import emploi_lab
-from .config import InputError, Problem, atomic_dir, atomic_path, file_sha256, write_text_atomic
+from .config import (InputError, Problem, atomic_dir, atomic_path, default_data_dir, file_sha256, project_root,
+                               write_text_atomic)
 from .schemas import TABLES, validate_table
 
 # %% ../nbs/11_store.ipynb
@@ -77,6 +81,75 @@ def write_table(df: pd.DataFrame, name: str, data_dir) -> Path:
     path = Path(data_dir)/f"{name}.parquet"
     with atomic_path(path) as tmp: df.to_parquet(tmp, index=False, compression="zstd")
     return path
+
+# %% ../nbs/11_store.ipynb
+def read_table(name: str,          # table name, one of `schemas.TABLES`
+               data_dir,           # dataset folder
+               columns: list = None # columns to read (default: all)
+              ) -> pd.DataFrame:
+    "The `columns` of table `name` of a dataset folder: Parquet read directly, CSV parsed and validated."
+    p = table_file(name, data_dir)
+    if p is None: raise InputError(Problem(str(Path(data_dir)/f"{name}.parquet"), f"a file for table '{name}' (.parquet or .csv)"))
+    if p.suffix != ".parquet":
+        df = load_table(name, data_dir)
+        return df if columns is None else df[columns]
+    try: df = pq.read_table(p, columns=columns).to_pandas()
+    except (pyarrow.lib.ArrowInvalid, KeyError):
+        have = set(pq.read_schema(p).names)
+        raise InputError([Problem(str(p), "this column to be present", column=c) for c in columns if c not in have]) from None
+    except (pyarrow.lib.ArrowException, OSError) as e:
+        raise InputError(Problem(str(p), f"a readable Parquet file (it may be truncated or not Parquet: {e})")) from None
+    for c in df.columns:
+        if c.endswith("_at") and not pd.api.types.is_datetime64_any_dtype(df[c]):
+            df[c] = pd.to_datetime(df[c].replace("", None), errors="coerce")
+    return df
+
+# %% ../nbs/11_store.ipynb
+def resolve_data_dir(data_dir=None,       # a dataset folder, or None for the embedded default dataset
+                     tables=("spells",)   # tables the caller needs
+                    ) -> Path:
+    "The dataset folder asked for, or the embedded default; `InputError` when it, or one of `tables`, is missing."
+    d = Path(data_dir) if data_dir else default_data_dir()
+    hint = " (build it with `emploi-lab run` or `emploi-lab data generate`)" if not data_dir else ""
+    if not d.is_dir(): raise InputError(Problem(str(d), f"a dataset folder{hint}"))
+    missing = [t for t in tables if table_file(t, d) is None]
+    if missing: raise InputError([Problem(str(d/f"{t}.parquet"), f"a file for table '{t}' (.parquet or .csv){hint}") for t in missing])
+    return d
+
+# %% ../nbs/11_store.ipynb
+def dataset_fingerprint(data_dir,     # dataset folder
+                        tables=None   # the tables it covers (default: every table present)
+                       ) -> str:
+    "SHA-256 (hex) of the content of a dataset's table files: the one fingerprint of a dataset."
+    h = hashlib.sha256()
+    for name in sorted(tables or TABLES):
+        p = table_file(name, data_dir)
+        if p is None:
+            if tables: raise InputError(Problem(str(Path(data_dir)/f"{name}.parquet"), f"a file for table '{name}' (.parquet or .csv)"))
+            continue
+        h.update(f"{name}{p.suffix}:{file_sha256(p)}\n".encode())
+    return h.hexdigest()
+
+def short_fingerprint(fingerprint: str) -> str: return fingerprint[:12]  # how reports, cards and model versions show it
+
+# %% ../nbs/11_store.ipynb
+def cache_dir(*parts) -> Path:
+    "The cache folder (`EMPLOI_LAB_CACHE`, else `reports/_build/cache/`), or a sub-folder of it."
+    env = os.environ.get("EMPLOI_LAB_CACHE")
+    return (Path(env) if env else project_root()/"reports"/"_build"/"cache").joinpath(*parts)
+
+def cache_key(*parts) -> str:
+    "A short hash of the parts (fingerprints, parameters, code version): the name of a cache entry."
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
+
+# %% ../nbs/11_store.ipynb
+def load_artifact(artifacts_dir, name: str) -> pd.DataFrame:
+    "One table of a folder of shared figures."
+    return pd.read_parquet(Path(artifacts_dir)/f"{name}.parquet")
+
+def artifacts_info(artifacts_dir) -> dict:
+    "The description (`artifacts.json`) of a folder of shared figures: key, k, fingerprint, as-of date, timings."
+    return json.loads((Path(artifacts_dir)/"artifacts.json").read_text(encoding="utf-8"))
 
 # %% ../nbs/11_store.ipynb
 def write_dataset(out, tables: dict, *, meta: dict, truth: dict = None, truth_tables: dict = None,

@@ -9,11 +9,9 @@ __all__ = ['EDUCATION_LEVELS', 'QUALIFICATION_LEVELS', 'PROTECTED_FEATURES', 'ES
            'RandomSurvivalForestModel', 'XGBSurvivalModel', 'make_estimator', 'simulate_cox', 'harrell_c',
            'evaluation_times', 'survival_metrics', 'temporal_split', 'km_at', 'calibration_table', 'plot_calibration',
            'oracle_table', 'group_metrics', 'ltu_labels', 'flag_metrics', 'synthetic_split', 'fairness_groups',
-           'evaluate_synthetic', 'read_table', 'parse_event', 'parse_numeric', 'Design', 'fit_file', 'load_model',
-           'predict_file', 'add_cli']
+           'evaluate_synthetic', 'parse_event', 'parse_numeric', 'Design', 'fit_file', 'load_model', 'predict_file']
 
 # %% ../nbs/21_survival.ipynb
-import argparse
 import json
 import math
 from pathlib import Path
@@ -558,10 +556,6 @@ def evaluate_synthetic(dataset,  # a `synth.generate(...)` result
 # %% ../nbs/21_survival.ipynb
 TRUE_WORDS, FALSE_WORDS = {"1", "1.0", "true", "yes", "y", "oui", "o"}, {"0", "0.0", "false", "no", "n", "non"}
 
-def read_table(path) -> pd.DataFrame:
-    "A CSV (cells kept as text: codes like '01' stay '01') or Parquet file, read by `store.read_user_file`."
-    return read_user_file(path)
-
 def _column(df, col, file):
     "A column of `df`, or an `InputError` suggesting near names."
     if col not in df.columns:
@@ -641,7 +635,7 @@ def fit_file(path,  # CSV or Parquet file
              seed=0,  # seed of the split
              out=None):  # output folder (nothing written if None)
     "Fit a registry model on a user file; write `model.joblib`, `metrics.json` and (Cox) `coefficients.csv` to `out`."
-    df, file = read_table(path), str(path)
+    df, file = read_user_file(path), str(path)
     time_ = parse_numeric(_column(df, duration, file), file, nonnegative=True)
     event_ = parse_event(_column(df, event, file), file)
     if not event_.any(): raise InputError(Problem(file, "at least one event (a 1/true/yes)", column=event))
@@ -692,7 +686,7 @@ def predict_file(model_path,  # folder (or model.joblib) written by `fit_file`
                  out,  # output file (.parquet or CSV)
                  horizons=(183, 365)) -> pd.DataFrame:  # horizons in the duration's unit
     "Add risk score, median time and P(return to work by each horizon) to a user file; write it to `out`."
-    art, df = load_model(model_path), read_table(path)
+    art, df = load_model(model_path), read_user_file(path)
     X = art["design"].transform(df, str(path))
     m = art["model"]
     res = df.copy()
@@ -701,53 +695,3 @@ def predict_file(model_path,  # folder (or model.joblib) written by `fit_file`
     with atomic_path(out) as tmp:
         res.to_parquet(tmp) if str(out).lower().endswith(".parquet") else res.to_csv(tmp, index=False)
     return res
-
-# %% ../nbs/21_survival.ipynb
-def _csv_list(s): return [c.strip() for c in s.split(",") if c.strip()] if s else None
-
-def _horizons(s) -> tuple:
-    "argparse type of `--horizons`: comma-separated positive finite numbers."
-    try: h = tuple(float(x) for x in s.split(","))
-    except ValueError: raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 183,365, found {s!r}") from None
-    if not h or not all(math.isfinite(x) and x > 0 for x in h): raise argparse.ArgumentTypeError(f"expected positive finite horizons, found {s!r}")
-    return h
-
-def _folds(s) -> int:
-    "argparse type of `--cv`: an integer K >= 2."
-    try: k = int(s)
-    except ValueError: k = None
-    if k is None or k < 2: raise argparse.ArgumentTypeError(f"expected an integer number of folds >= 2, found {s!r}")
-    return k
-
-def _fit_cmd(args) -> int:
-    _, m = fit_file(args.file, args.duration, args.event, _csv_list(args.features), _csv_list(args.categorical) or (), args.model,
-                    args.ties, 0 if args.cv else args.test_size, args.cv, args.seed, args.out)
-    held = m.get("heldout", {}).get("c_index", m.get("cv", {}).get("c_index"))
-    print(f"{args.model}: n={m['n']} events={m['events']} C-index fit={m['c_index_fit']:.4f}" + (f" held-out={held:.4f}" if held is not None else "") + f" -> {args.out}")
-    return 0
-
-def _predict_cmd(args) -> int:
-    res = predict_file(args.model, args.file, args.out, args.horizons)
-    print(f"{len(res)} rows -> {args.out}")
-    return 0
-
-# %% ../nbs/21_survival.ipynb
-def add_cli(subparsers):
-    "Add the `survival` command group (`fit`, `predict`) to an argparse sub-parser set."
-    p = subparsers.add_parser("survival", help="time-to-event models on any CSV/Parquet file")
-    sub = p.add_subparsers(dest="survival_cmd", required=True)
-    f = sub.add_parser("fit", help="fit a survival model; writes model.joblib, metrics.json, coefficients.csv (Cox)")
-    f.add_argument("file"); f.add_argument("--duration", required=True, help="duration column (>= 0)")
-    f.add_argument("--event", required=True, help="event column: 0/1, true/false or yes/no")
-    f.add_argument("--features", help="comma-separated feature columns (default: all others)")
-    f.add_argument("--categorical", help="comma-separated categorical feature columns (one-hot encoded)")
-    f.add_argument("--model", choices=sorted(ESTIMATORS), default="cox"); f.add_argument("--ties", choices=["efron", "breslow"], default="efron")
-    g = f.add_mutually_exclusive_group()
-    g.add_argument("--test-size", type=float, default=0.25, help="held-out fraction (0 = none)"); g.add_argument("--cv", type=_folds, help="K-fold cross-validation instead (K >= 2)")
-    f.add_argument("--seed", type=int, default=0); f.add_argument("--out", required=True, help="output folder")
-    f.set_defaults(func=_fit_cmd)
-    pr = sub.add_parser("predict", help="add risk score, median time and P(event by horizon) to a file")
-    pr.add_argument("model", help="folder (or model.joblib) written by 'survival fit'"); pr.add_argument("file")
-    pr.add_argument("--horizons", type=_horizons, default="183,365", help="comma-separated horizons, in the duration's unit"); pr.add_argument("--out", required=True)
-    pr.set_defaults(func=_predict_cmd)
-    return p

@@ -9,7 +9,7 @@ __all__ = ['VARIANTS', 'FUZZY_TARGETS', 'NOT_SLIPS', 'FUZZY', 'QUOTE_RE', 'APOST
            'extraction_features', 'prepare', 'TriageModel', 'rank_emails', 'synthetic_corpus', 'evaluate', 'confusion',
            'load_handwritten', 'explain', 'style_audit', 'fit_mitigated', 'default_model_dir', 'parse_received',
            'read_emails', 'write_table', 'score_emails', 'load_model', 'frame_sha256', 'load_training_emails',
-           'train_model', 'train_command', 'score_command', 'add_cli']
+           'train_model', 'save_model', 'score_file']
 
 # %% ../nbs/20_triage.ipynb
 import hashlib
@@ -479,48 +479,29 @@ def train_model(emails: pd.DataFrame, holdout: float = .2, seed: int = 0, **kw):
     return model, metrics
 
 # %% ../nbs/20_triage.ipynb
-def train_command(args) -> int:
-    "`triage train`: fit and write model.joblib + model.json."
-    weights = BALANCED_STYLES if args.styles == "balanced" else None
-    emails, origin = load_training_emails(args.data, n=args.n_emails, seed=args.seed, style_weights=weights)
-    model, metrics = train_model(emails, seed=args.seed)
-    out = Path(args.out) if args.out else default_model_dir()
+def save_model(model: TriageModel, # a fitted model
+               out,                # artifact folder
+               *, origin: dict,    # where the training emails came from (`load_training_emails`)
+               metrics: dict,      # evaluation figures (`train_model`)
+               n_emails: int       # number of training emails
+              ) -> dict:
+    "Write `model.joblib` and `model.json` (version, training-data hash, metrics) to `out`, atomically; returns the metadata."
+    out = Path(out)
     meta = {"model": "emploi-lab triage", "version": model_version(origin["sha256"]),
             "code_version": __version__, "trained_at": datetime.now().isoformat(timespec="seconds"),
-            "training_data": origin | {"n_emails": int(len(emails))}, "threshold_p_urgent": model.threshold_,
+            "training_data": origin | {"n_emails": int(n_emails)}, "threshold_p_urgent": model.threshold_,
             "synthetic": origin["synthetic"], "metrics": metrics}
     with atomic_path(out/MODEL_FILE) as tmp: joblib.dump(model, tmp)
     with atomic_path(out/META_FILE) as tmp: tmp.write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
-    h = metrics["holdout"]
-    print(f"model {meta['version']} -> {out}: hold-out recall_u1={h['recall_u1']:.3f} precision_u1={h['precision_u1']:.3f} "
-          f"appt_day_exact={h['appt_day_exact']:.3f}")
-    return 0
+    return meta
 
-# %% ../nbs/20_triage.ipynb
-def score_command(args) -> int:
-    "`triage score`: score INPUT, write OUT (nothing written on bad input)."
-    _suffix(args.out, "output")
-    emails = read_emails(args.input)
-    out = score_emails(emails, load_model(args.model), explain_top=5 if args.explain else 0)
-    write_table(out, args.out)
-    print(f"{len(out)} emails scored -> {args.out} ({int((out['urgency'] == 1).sum())} urgent)")
-    return 0
-
-def add_cli(subparsers):
-    "Add the `triage` group (train, score) to the `emploi-lab` CLI."
-    p = subparsers.add_parser("triage", help="email triage: train the model, score emails")
-    sub = p.add_subparsers(dest="triage_command", required=True)
-    t = sub.add_parser("train", help="train the urgency/category model and write a versioned artifact")
-    t.add_argument("--data", help="dataset folder with emails.parquet (default: the default dataset, else synthetic)")
-    t.add_argument("--out", help="artifact folder (default: data/models/triage)")
-    t.add_argument("--n-emails", type=int, default=30000, help="size of the synthetic corpus when no data is given")
-    t.add_argument("--seed", type=int, default=0, help="random seed")
-    t.add_argument("--styles", choices=["natural", "balanced"], default="natural", help="style mix of a synthetic corpus")
-    t.set_defaults(func=train_command)
-    s = sub.add_parser("score", help="score a CSV/Parquet of emails (id, received_at, subject, body)")
-    s.add_argument("input", help="CSV or Parquet file of emails")
-    s.add_argument("--out", required=True, help="output CSV or Parquet file")
-    s.add_argument("--explain", action="store_true", help="add the features that pushed each email up (SHAP)")
-    s.add_argument("--model", help="model folder or .joblib file (default: data/models/triage)")
-    s.set_defaults(func=score_command)
-    return p
+def score_file(path,              # CSV or Parquet file of emails (id, received_at, subject, body)
+               out,               # output CSV or Parquet file
+               *, model=None,     # model folder or .joblib file (default: `default_model_dir()`)
+               explain: bool = False # add the features that pushed each email up
+              ) -> pd.DataFrame:
+    "Score a file of emails and write them back with the triage columns; nothing is written on bad input."
+    _suffix(out, "output")
+    scored = score_emails(read_emails(path), load_model(model), explain_top=5 if explain else 0)
+    write_table(scored, out)
+    return scored

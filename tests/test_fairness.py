@@ -265,12 +265,12 @@ def test_survival_audit_masks_small_counts():
     assert t.loc["big", "n"] == 200 and (np.isnan(t.loc["big", "events"]) or t.loc["big", "events"] >= 11)
 
 
-def test_read_table_uses_the_project_reader(tmp_path, monkeypatch):
+def test_audit_files_use_the_project_reader(tmp_path, monkeypatch):
     import emploi_lab.fairness as F
     (tmp_path/"latin1.csv").write_bytes("sex,decision\nF\xe9,1\nM,0\n".encode("latin-1"))
     with pytest.raises(F.InputError, match="latin1.csv, row 1: expected a readable CSV or Parquet file \\(UTF-8 text"):
-        F.read_table(tmp_path/"latin1.csv")
+        F.read_audit_file(tmp_path/"latin1.csv")
     calls = []
     monkeypatch.setattr(F, "read_user_file", lambda p: calls.append(p) or pd.DataFrame({"sex": ["F", ""], "d": ["01", "1"]}))
-    df = F.read_table(tmp_path/"latin1.csv")
+    df = F.read_audit_file(tmp_path/"latin1.csv")
     assert calls and df.d.tolist() == ["01", "1"] and df.sex.isna().tolist() == [False, True]

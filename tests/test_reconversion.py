@@ -13,8 +13,7 @@ from emploi_lab.reconversion import (
     make_profile,
     true_flags,
 )
-from emploi_lab.recruitment import read_table
-from emploi_lab.store import read_truth
+from emploi_lab.store import read_table, read_truth
 
 AS_OF = "2026-09-30"  # the as-of date of the `territory_data` fixture (conftest.py)
 

@@ -108,10 +108,10 @@ def test_group_metrics_suppresses_small_counts():
     assert gm.loc["small", ["n", "events"]].isna().all() and np.isnan(gm.loc["small", "harrell_c"])
 
 
-def test_read_table_keeps_codes_as_text(tmp_path):
-    from emploi_lab.survival import read_table
+def test_user_files_keep_codes_as_text(tmp_path):
+    from emploi_lab.store import read_user_file
     (tmp_path / "t.csv").write_text("territory,week\n01,3\n02,4\n", encoding="utf-8")
-    assert read_table(tmp_path / "t.csv")["territory"].tolist() == ["01", "02"]
+    assert read_user_file(tmp_path / "t.csv")["territory"].tolist() == ["01", "02"]
 
 
 def test_fit_non_utf8_exits_2(cli, rossi_csv, tmp_path):

@@ -39,7 +39,7 @@ def render(nb_path: Path) -> str:
             parts.append(src)
         elif cell.cell_type == "code" and not _is_hidden(src):
             code = "\n".join(line for line in src.splitlines() if not _DIRECTIVE.match(line)).strip("\n")
-            if code:
+            if code and not re.search(r"^\s*#\s*\|\s*echo:\s*false", src, re.M):  # `#| echo: false`: the output only
                 parts.append(f"```python\n{code}\n```")
             for text in _outputs(cell):
                 parts.append(text[3:].strip("\n") if text.startswith("\0md") else f"```\n{text.rstrip()}\n```")
