@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lab export check-export bench install refs params
+.PHONY: run test lab export check-export bench install refs params lock
 
 run: $(STAMP)
 	$(VENV)/bin/emploi-lab run
@@ -22,10 +22,10 @@ lab: $(STAMP)
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml settings.ini
+$(STAMP): pyproject.toml settings.ini constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -c constraints.txt pip
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
 	$(PY) -m ipykernel install --sys-prefix --name emploi-lab --display-name "Python (emploi-lab)" >/dev/null
 	touch $(STAMP)
 
@@ -40,6 +40,13 @@ check-export: $(STAMP)
 
 bench: $(STAMP)
 	set -e; for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f; done
+
+# the versions a fresh clone installs (constraints.txt): rewrite it after changing dependencies in pyproject.toml
+lock: $(STAMP)
+	$(PY) -m pip install -q -e ".[dev]"
+	{ echo "# Versions tested with emploi-lab on Python 3.11 (pip constraints: \`pip install -c constraints.txt -e .[dev]\`)."; \
+	  echo "# Regenerate after changing dependencies: make lock"; echo "pip==$$($(PY) -m pip --version | cut -d' ' -f2)"; \
+	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt
 
 refs: $(STAMP)
 	$(VENV)/bin/emploi-lab refs build

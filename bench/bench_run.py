@@ -44,7 +44,7 @@ stop = threading.Event(); threading.Thread(target=_watch, args=(stop,), daemon=T
 RUN = WATCH + r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
-from emploi_lab.reports import run_reports
+from emploi_lab.batch import run_reports
 extras = sys.argv[4] == "1"  # national and fairness reports too
 res = run_reports(None, territories=sys.argv[1], out=sys.argv[2], workers=int(sys.argv[3]), progress=False, national=extras, fairness=extras)
 stop.set()
@@ -57,12 +57,13 @@ NAIVE = WATCH + r"""
 import json, resource, subprocess, sys, tempfile, time
 from pathlib import Path
 from emploi_lab.pipeline import ensure_data
-from emploi_lab.reports import render_notebook, reports_dir
+from emploi_lab.batch import reports_dir
+from emploi_lab.render import render_notebook
 data, out, codes = str(ensure_data(None)), Path(sys.argv[1]), sys.argv[2].split(",")
 src = json.loads((reports_dir()/"territory.ipynb").read_text())
 # the naive notebook computes the national figures itself (no shared cache)
 src["cells"].insert(2, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "id": "naive",
-    "source": "import tempfile\nfrom emploi_lab.reports import build_artifacts\nartifacts_dir = str(build_artifacts(data_dir, tempfile.mkdtemp(), force=True))"})
+    "source": "import tempfile\nfrom emploi_lab.pipeline import build_artifacts\nartifacts_dir = str(build_artifacts(data_dir, tempfile.mkdtemp(), force=True))"})
 nb = out/"naive_territory.ipynb"; out.mkdir(parents=True, exist_ok=True); nb.write_text(json.dumps(src))
 t0, per = time.perf_counter(), {}
 for c in codes:

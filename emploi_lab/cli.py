@@ -128,7 +128,7 @@ def run(*, data: str = None,      # dossier du jeu de données (défaut : le jeu
     "Le traitement principal : données, modèles entraînés une fois, un rapport par territoire, national et audits."
     from emploi_lab.config import default_data_dir
     from emploi_lab.pipeline import dataset_summary
-    from emploi_lab.reports import run_reports  # heavy: the whole stack
+    from emploi_lab.batch import run_reports  # heavy: the whole stack
     if workers < 1: raise InputError(Problem("--workers", "a positive number of processes", found=workers))
     res = run_reports(data, territories=territories, out=out, workers=workers, scheduler=scheduler,
                       formats=formats, resume=resume, progress=not no_progress)

@@ -4,7 +4,8 @@
 
 # %% auto 0
 __all__ = ['project_root', 'reference_dir', 'default_data_dir', 'params_dir', 'Problem', 'EmploiLabError', 'InputError',
-           'near_matches', 'atomic_path', 'write_text_atomic', 'atomic_dir', 'file_sha256', 'model_version']
+           'near_matches', 'atomic_path', 'write_text_atomic', 'atomic_dir', 'file_sha256', 'model_version',
+           'code_version']
 
 # %% ../nbs/00_config.ipynb
 import difflib
@@ -116,5 +117,11 @@ def file_sha256(path, chunk=1 << 20) -> str:
 
 def model_version(data_sha256: str) -> str:
     "A trained model's version: the package version and the first 12 hex digits of its training data's SHA-256."
-    from emploi_lab import __version__
-    return f"{__version__}+{data_sha256[:12]}"
+    return f"{emploi_lab.__version__}+{data_sha256[:12]}"
+
+def code_version(exclude=()) -> str:  # module names (without .py) whose changes do not matter to the result
+    "A hash of the package version and of its module sources: what is cached under it is rebuilt when the code changes."
+    h = hashlib.sha256(emploi_lab.__version__.encode())
+    for p in sorted(Path(emploi_lab.__file__).parent.glob("*.py")):
+        if p.stem not in exclude and p.stem != "_modidx": h.update(p.name.encode()); h.update(p.read_bytes())
+    return h.hexdigest()[:12]

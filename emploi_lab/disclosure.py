@@ -5,7 +5,7 @@
 # %% auto 0
 __all__ = ['K_DEFAULT', 'TOTAL', 'STATUS', 'EMAIL_RE', 'PHONE_RE', 'NAME_RE', 'TOKEN_RE', 'min_cell_size', 'protect_counts',
            'audit_suppression', 'safe_share', 'safe_count', 'DisclosureLog', 'body_fingerprints', 'scan_text',
-           'html_text']
+           'html_text', 'personal_markers', 'scan_outputs']
 
 # %% ../nbs/32_disclosure.ipynb
 import contextlib
@@ -14,6 +14,7 @@ import json
 import re
 import tempfile
 import warnings
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ import pandas as pd
 import yaml
 
 from .config import InputError, Problem, params_dir, write_text_atomic
+from .store import query
 
 # %% ../nbs/32_disclosure.ipynb
 K_DEFAULT = 11  # the service's publication threshold, in people
@@ -205,3 +207,24 @@ def html_text(html: str) -> str:
     html = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", html)
     html = re.sub(r"(?s)<[^>]+>", " ", html)
     return re.sub(r"&nbsp;|&#160;", " ", html)
+
+# %% ../nbs/32_disclosure.ipynb
+@lru_cache(maxsize=4)
+def personal_markers(data_dir: str) -> tuple:
+    "The dataset's identifiers and email-body fingerprints, loaded once per process."
+    ids = set(query("SELECT DISTINCT seeker_id AS i FROM spells UNION SELECT spell_id FROM spells", data_dir).i.astype(str))
+    try:
+        e = query("SELECT email_id, body FROM emails", data_dir)
+        ids |= set(e.email_id.astype(str)); fps = body_fingerprints(e.body)
+    except Exception: fps = frozenset()  # a dataset without emails
+    return frozenset(ids), fps
+
+def scan_outputs(files: dict, data_dir) -> list:
+    "Personal data found in rendered outputs (HTML text and the Typst source of the PDF)."
+    ids, fps = personal_markers(str(data_dir))
+    found = []
+    for fmt, p in files.items():
+        p = Path(p)
+        text = html_text(p.read_text(encoding="utf-8")) if fmt == "html" else p.with_suffix(".typ").read_text(encoding="utf-8") if p.with_suffix(".typ").exists() else ""
+        found += [{**f, "file": p.name} for f in scan_text(text, ids=ids, fingerprints=fps)]
+    return found

@@ -10,16 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from emploi_lab.batch import reports_dir, run_reports
 from emploi_lab.config import file_sha256
-from emploi_lab.disclosure import html_text, scan_text
-from emploi_lab.reports import (
-    build_artifacts,
-    load_artifact,
-    personal_markers,
-    render_notebook,
-    reports_dir,
-    run_reports,
-)
+from emploi_lab.disclosure import html_text, personal_markers, scan_text
+from emploi_lab.pipeline import build_artifacts
+from emploi_lab.render import render_notebook
+from emploi_lab.store import load_artifact
 
 ROOT = Path(__file__).resolve().parents[1]
 THREE = ["2A", "48", "75"]  # a small island territory, the least populated one, and Paris
