@@ -333,16 +333,6 @@ def train_recruitment(data_dir, as_of, out, *, k: int, horizon: int = 3) -> dict
     return {"series": int(len(fc)), "horizon_months": horizon, "seconds": round(time.perf_counter() - t0, 2),
             "mase": json.loads(mase.to_json(orient="records", default_handler=str)), "audit": audit}
 
-
-# ## Reconversion and mobility
-#
-# Territory intelligence runs once for the whole country too. Reconversion: the seekers registered at the
-# as-of date go through `emploi_lab.reconversion`'s advisor (a Cox model with the occupation context swapped
-# for each near occupation); only counts per territory and per pair of occupations are kept, and a pair is
-# published when at least k people are flagged for it. Mobility: `emploi_lab.mobility.elsewhere_summary`
-# (where local seekers' occupations are in clearly higher demand within 150 km, small counts suppressed) and,
-# for the three occupations with the most local seekers, the best destinations with their score breakdown.
-
 # %% ../nbs/40_pipeline.ipynb
 def train_territory_intelligence(data_dir, as_of, out, *, k: int, chunk: int = 20_000) -> dict:
     "Reconversion flags of the seekers registered at `as_of` and the mobility summaries, aggregated per territory."
@@ -428,6 +418,3 @@ def _disclosure_tables(artifacts_dir) -> list:
                        "primary": int((cells.status == "primary").sum()), "secondary": int((cells.status == "secondary").sum()),
                        "recoverable": int(audit.recoverable.sum())})
     return tables
-
-
-# On a tiny synthetic dataset (scale 0.002, a few seconds to generate):

@@ -94,11 +94,6 @@ def km_median(km: pd.DataFrame) -> pd.Series:
     below = km[km.survival <= 0.5].groupby("code").day.min()
     return below.reindex(km.code.unique())
 
-# ## Report sections
-#
-# What the report notebooks call: each function reads the cached tables and returns a formatted table
-# (French labels, French numbers) or a matplotlib figure. Measures and their labels live in one place.
-
 # %% ../nbs/42_sections.ipynb
 MEASURES = {  # column → (French label, kind)
     "registered": ("Demandeurs d'emploi inscrits", "count"), "entries": ("Entrées sur 12 mois", "count"),
