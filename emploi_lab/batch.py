@@ -8,7 +8,6 @@ __all__ = ['KERNEL', 'reports_dir', 'execute_report', 'run_report', 'parse_terri
 
 # %% ../nbs/43_batch.ipynb
 import hashlib
-import html
 import json
 import subprocess
 import sys
@@ -25,7 +24,8 @@ from .disclosure import scan_outputs
 from .pipeline import build_artifacts, ensure_data
 from .referentials import load_territories
 from .render import render_notebook, templates_dir
-from .sections import MODEL_NAMES, disclosure_log, fmt_number
+from .landing import changes_since, landing_page
+from .sections import MODEL_NAMES, disclosure_log
 from .store import artifacts_info, read_manifest, short_fingerprint, dataset_fingerprint
 
 # %% ../nbs/43_batch.ipynb
@@ -164,52 +164,43 @@ def write_manifest(out, *, data_dir, artifacts_dir, parameters: dict, records: l
          "outputs": files}
     return write_text_atomic(out/"manifest.json", json.dumps(m, indent=1, default=str))
 
-def write_index(out, records: list, *, title: str = "emploi-lab : rapports", timings: dict = None) -> Path:
-    "index.html: every report with its links, status and timing, failures first."
-    h = html
-    names = load_territories().set_index("territory")["name"].to_dict()
-    rows = []
-    for r in sorted(records, key=lambda r: (r["status"] != "failed", r["report"] != "territory", r["name"])):
-        code = Path(r["name"]).name
-        links = " ".join(f'<a href="{h.escape(p)}">{fmt.upper()}</a>' for fmt, p in sorted(r.get("outputs", {}).items()))
-        nb = f'<a href="{h.escape(r.get("notebook") or "")}">notebook</a>' if r.get("notebook") else ""
-        st = "✅ ok" if r["status"] == "ok" else "❌ échec"
-        rows.append(f"<tr class='{r['status']}'><td>{h.escape(code)}</td><td>{h.escape(names.get(code, r['report']))}</td><td>{st}</td>"
-                    f"<td>{links} {nb}</td><td>{'' if r.get('seconds') is None else fmt_number(r['seconds'], 1) + ' s'}</td>"
-                    f"<td><small>{h.escape(r.get('error') or '')}</small></td></tr>")
-    n_fail = sum(r["status"] == "failed" for r in records)
-    stages = "".join(f"<li>{h.escape(k)} : {fmt_number(v, 1)} s</li>" for k, v in (timings or {}).items())
-    page = f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{h.escape(title)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto}}table{{border-collapse:collapse;width:100%}}
-td,th{{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left}}tr.failed{{background:#fdecea}}</style></head><body>
-<h1>{h.escape(title)}</h1><p>{len(records)} rapports, {n_fail} en échec. <a href="manifest.json">manifest.json</a></p><ul>{stages}</ul>
-<table><thead><tr><th>Code</th><th>Rapport</th><th>Statut</th><th>Fichiers</th><th>Durée</th><th>Erreur</th></tr></thead><tbody>
-{''.join(rows)}</tbody></table></body></html>"""
+def write_index(out, records: list, *, timings: dict = None, info: dict = None, previous: dict = None) -> Path:
+    "index.html: the landing page of the run (`emploi_lab.landing`), with what changed since the previous manifest."
+    current = json.loads((Path(out)/"manifest.json").read_text(encoding="utf-8")) if (Path(out)/"manifest.json").exists() else {}
+    page = landing_page(records, timings=timings, info=info, changes=changes_since(previous or {}, current))
     return write_text_atomic(Path(out)/"index.html", page)
 
 # %% ../nbs/43_batch.ipynb
 def default_run_dir() -> Path: return project_root()/"reports"/"_build"/"run"  # ignored by git
 
 def _progress(it, total: int, show: bool):
-    if not show: return it
-    from tqdm.auto import tqdm
-    return tqdm(it, total=total, desc="territoires", unit="rapport")
+    "A progress bar over the reports being made (none when there is nothing to make)."
+    if not show or not total: return it
+    from tqdm.auto import tqdm  # only when a bar is shown
+    return tqdm(it, total=total, desc="rapports", unit="rapport", file=sys.stderr)
+
+def _say(show: bool):
+    "What the run is doing, on stderr (the console), when progress is shown."
+    return (lambda msg: print(msg, file=sys.stderr, flush=True)) if show else (lambda msg: None)
 
 def run_reports(data_dir=None, *, territories="all", out=None, workers: int = 2, scheduler: str = None,
                 formats=("pdf", "html"), resume: bool = False, progress: bool = True, k: int = None,
                 cache_dir=None, national: bool = True, fairness: bool = True, renderer: str = "auto",
                 validate: bool = True) -> RunResult:
     "The main job: data → shared figures (cached) → one report per territory → national and fairness reports → index + manifest."
-    t_all, timings = time.perf_counter(), {}
+    t_all, t_wall, timings = time.perf_counter(), time.time(), {}
     formats = tuple(formats.split(",")) if isinstance(formats, str) else tuple(formats)
     if bad := [f for f in formats if f not in ("pdf", "html")]: raise InputError(Problem("--formats", "pdf, html or pdf,html", found=",".join(bad)))
-    codes = parse_territories(territories)
+    codes, say = parse_territories(territories), _say(progress)
     t0 = time.perf_counter()
+    say("Données : vérification (ou génération du jeu synthétique par défaut)…")
     data_dir = Path(ensure_data(data_dir) if validate or data_dir is None else data_dir).resolve()
     timings["data"] = round(time.perf_counter() - t0, 2); t0 = time.perf_counter()
-    art = build_artifacts(data_dir, cache_dir, k=k)
+    art = build_artifacts(data_dir, cache_dir, k=k, log=say)
     timings["figures"] = round(time.perf_counter() - t0, 2)
+    reused = artifacts_info(art).get("built_at", 0) < t_wall  # built by an earlier run: read from the cache
     out = Path(out or default_run_dir()).resolve(); out.mkdir(parents=True, exist_ok=True)
+    previous = json.loads((out/"manifest.json").read_text(encoding="utf-8")) if (out/"manifest.json").exists() else {}
     key, as_of = artifacts_info(art)["key"], artifacts_info(art)["as_of"]
     base = {"run_dir": str(out), "data_dir": str(data_dir), "artifacts_dir": str(art), "as_of": as_of, "artifacts_key": key}
     task = lambda report, name, **p: {"report": report, "name": name, "run_dir": str(out), "formats": formats,
@@ -226,7 +217,8 @@ def run_reports(data_dir=None, *, territories="all", out=None, workers: int = 2,
     # a report whose inputs are all unchanged is kept as it is (same inputs, same outputs); --resume also keeps
     # those built from the same figures, and redoes only what failed or is missing
     todo = [t for t in tasks if not _done(out, t["name"], key, formats, None if resume else t["inputs"])]
-    kept = [json.loads((out/t["name"]/"status.json").read_text()) for t in tasks if t not in todo]
+    kept = [{**json.loads((out/t["name"]/"status.json").read_text()), "kept": True} for t in tasks if t not in todo]
+    say(f"Rapports : {len(todo)} à produire, {len(kept)} inchangés repris tels quels.")
     t0 = time.perf_counter()
     records = kept + list(_progress(_map_dask(todo, scheduler) if scheduler else _map_local(todo, workers), len(todo), progress))
     timings["reports"] = round(time.perf_counter() - t0, 2)
@@ -234,6 +226,6 @@ def run_reports(data_dir=None, *, territories="all", out=None, workers: int = 2,
     params = {"territories": codes if territories not in (None, "all") else "all", "workers": workers, "scheduler": scheduler,
               "formats": list(formats), "resume": resume, "k": artifacts_info(art)["k"], "data_dir": str(data_dir)}
     timings["total"] = round(time.perf_counter() - t_all, 2)
-    write_index(out, records, timings=timings)
     write_manifest(out, data_dir=data_dir, artifacts_dir=art, parameters=params, records=records, timings=timings)
+    write_index(out, records, timings=timings, info={**artifacts_info(art), "figures_reused": reused}, previous=previous)
     return res

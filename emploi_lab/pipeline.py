@@ -374,34 +374,49 @@ ARTIFACT_TABLES = ("key_figures", "km", "emails", "emails_monthly", "seasonality
 
 def default_cache_dir() -> Path: return cache_dir("artifacts")  # ignored by git
 
-def build_artifacts(data_dir, cache_dir=None, *, k: int = None, force: bool = False) -> Path:
-    "Compute (or reuse) the tables every report reads; returns their folder, named after data, k and code."
-    k = k or min_cell_size()
+def _figures(data_dir, as_of, k: int) -> dict:
+    "The shared tables computed with DuckDB, by name (each a function, so that its time is measured)."
+    return {"key_figures": lambda: key_figures_frame(data_dir, as_of, k=k), "km": lambda: km_frame(data_dir, as_of, k=k),
+            "emails": lambda: email_frame(data_dir, as_of, k=k), "emails_monthly": lambda: email_monthly_frame(data_dir, as_of, k=k),
+            "seasonality": lambda: seasonality_frame(data_dir), "top_offers": lambda: top_offers_frame(data_dir, as_of)}
+
+def _train_models(data_dir, as_of, out, k: int, log) -> dict:
+    "Train every model once into `out`, saying which one is being trained."
+    steps = {"survival": ("délai de retour à l'emploi", lambda: train_survival(data_dir, as_of, out, k=k)),
+             "recruitment": ("prévision des offres", lambda: train_recruitment(data_dir, as_of, out, k=k)),
+             "territory_intelligence": ("reconversion et mobilité", lambda: train_territory_intelligence(data_dir, as_of, out, k=k)),
+             "triage": ("tri des courriels", lambda: try_audit(out/"models"/"triage", audit_triage, data_dir, as_of, k=k))}
+    done = {}
+    for i, (name, (label, train)) in enumerate(steps.items(), 1):
+        log(f"Modèles ({i}/{len(steps)}) : {label}…")
+        done[name] = train()
+    return done
+
+# %% ../nbs/40_pipeline.ipynb
+def build_artifacts(data_dir,            # dataset folder
+                    cache_dir=None,      # where the cached folders live (default: `store.cache_dir("artifacts")`)
+                    *, k: int = None,    # smallest published count (default: params/defaults.yml)
+                    force: bool = False, # recompute even if cached
+                    log=None) -> Path:   # called with a French sentence at each step (the console's progress)
+    "Compute (or reuse) the tables and models every report reads; returns their folder, named after data, k and code."
+    log, k = log or (lambda msg: None), k or min_cell_size()
     fingerprint = dataset_fingerprint(data_dir)
     key = cache_key(fingerprint, k, figures_version())
     out = Path(cache_dir or default_cache_dir())/key
-    if (out/"artifacts.json").exists() and not force: return out
+    if (out/"artifacts.json").exists() and not force:
+        log("Chiffres et modèles : repris du cache (mêmes données, même code)."); return out
     as_of, timings = dataset_as_of(data_dir), {}
-    makers = {"key_figures": lambda: key_figures_frame(data_dir, as_of, k=k), "km": lambda: km_frame(data_dir, as_of, k=k),
-              "emails": lambda: email_frame(data_dir, as_of, k=k), "emails_monthly": lambda: email_monthly_frame(data_dir, as_of, k=k),
-              "seasonality": lambda: seasonality_frame(data_dir), "top_offers": lambda: top_offers_frame(data_dir, as_of)}
     with atomic_dir(out, overwrite=True) as tmp:
-        for name, make in makers.items():
-            t0 = time.perf_counter()
-            make().to_parquet(tmp/f"{name}.parquet", index=False)
-            timings[name] = round(time.perf_counter() - t0, 2)
+        log("Chiffres partagés : calcul en une passe sur les données…")
+        for name, make in _figures(data_dir, as_of, k).items():
+            t0 = time.perf_counter(); make().to_parquet(tmp/f"{name}.parquet", index=False); timings[name] = round(time.perf_counter() - t0, 2)
         write_text_atomic(tmp/"disclosure.json", json.dumps(_disclosure_tables(tmp), indent=1))
-        t0 = time.perf_counter()
-        models = {"survival": train_survival(data_dir, as_of, tmp, k=k), "recruitment": train_recruitment(data_dir, as_of, tmp, k=k),
-                  "territory_intelligence": train_territory_intelligence(data_dir, as_of, tmp, k=k),
-                  "triage": try_audit(tmp/"models"/"triage", audit_triage, data_dir, as_of, k=k)}  # None (no audit) for unlabelled emails
-        timings["models"] = round(time.perf_counter() - t0, 2)
+        t0 = time.perf_counter(); models = _train_models(data_dir, as_of, tmp, k, log); timings["models"] = round(time.perf_counter() - t0, 2)
         m = read_manifest(data_dir)
         info = {"key": key, "k": k, "code_version": figures_version(), "data_fingerprint": short_fingerprint(fingerprint),
-                "data_sha256": fingerprint,
-                "data_dir": str(Path(data_dir).resolve()), "as_of": str(as_of.date()), "synthetic": bool(m.get("synthetic", False)),
-                "generator": m.get("generator"), "seed": m.get("seed"), "scale": m.get("scale"), "timings_s": timings,
-                "models": models}
+                "data_sha256": fingerprint, "data_dir": str(Path(data_dir).resolve()), "as_of": str(as_of.date()),
+                "synthetic": bool(m.get("synthetic", False)), "generator": m.get("generator"), "seed": m.get("seed"),
+                "scale": m.get("scale"), "built_at": time.time(), "timings_s": timings, "models": models}
         write_text_atomic(tmp/"artifacts.json", json.dumps(info, indent=1, default=str))
     return out
 
