@@ -16,9 +16,11 @@ test: $(STAMP)
 	$(PY) -m pytest -q; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is missing, failing"; fi; exit $$rc
 
+# JupyterLab rooted at the project (nbs/ and reports/ both reachable), opening on the notebooks' index; the
+# notebooks name the registered kernel `emploi-lab` (this environment)
 lab: $(STAMP)
 	$(PY) -m ipykernel install --sys-prefix --name emploi-lab --display-name "Python (emploi-lab)"
-	$(VENV)/bin/jupyter lab --notebook-dir=nbs $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/nbs/index.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
 install: $(STAMP)
 

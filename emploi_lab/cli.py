@@ -108,8 +108,9 @@ def french_number(v, digits: int = 2) -> str:
 
 def print_table(df,               # a DataFrame
                 digits: int = 2): # decimals of float columns
-    "Print `df` without its index, floats in French format."
-    print(df.to_string(index=False, float_format=lambda v: french_number(v, digits)))
+    "Print `df` without its index, numbers in French format (in any column, mixed ones included)."
+    cell = lambda v: french_number(v, digits) if isinstance(v, float) else french_number(v) if isinstance(v, int) and not isinstance(v, bool) else v
+    print(df.apply(lambda c: c.map(cell)).to_string(index=False))
 
 def print_json(obj):
     "Print `obj` as indented JSON (UTF-8 text, not escaped)."
@@ -133,11 +134,11 @@ def run(*, data: str = None,      # dossier du jeu de données (défaut : le jeu
     res = run_reports(data, territories=territories, out=out, workers=workers, scheduler=scheduler,
                       formats=formats, resume=resume, progress=not no_progress)
     ok = len(res.records) - len(res.failed)
-    print(f"{ok}/{len(res.records)} reports ok in {res.timings['total']:.1f} s → {res.out/'index.html'}")
+    print(f"{ok}/{len(res.records)} rapports publiés en {french_number(res.timings['total'], 1)} s ; ouvrez {res.out/'index.html'}")
     for r in res.records:
-        if r["status"] == "failed": print(f"FAILED {r['name']}: {(r['error'] or '').splitlines()[0][:300]}", file=sys.stderr)
-    print("\ndataset used:", data or default_data_dir())
-    print(dataset_summary(data or default_data_dir()).to_string(index=False))
+        if r["status"] == "failed": print(f"ÉCHEC {r['name']} : {(r['error'] or '').splitlines()[0][:300]}", file=sys.stderr)
+    print("\njeu de données utilisé :", data or default_data_dir())
+    print_table(dataset_summary(data or default_data_dir()), 3)
     return res.exit_code
 
 # %% ../nbs/44_cli.ipynb
@@ -166,8 +167,8 @@ def generate(*, out: str,          # dossier du jeu de données à écrire
     from emploi_lab.pipeline import build_dataset, dataset_summary  # heavy: the generator
     t0 = time.perf_counter()
     done = build_dataset(out, **_generate_settings(scale, seed, months, as_of, load_defaults()), overwrite=overwrite)
-    print(f"dataset written to {done} in {time.perf_counter() - t0:.1f} s")
-    print(dataset_summary(done).to_string(index=False))
+    print(f"jeu de données écrit dans {done} en {french_number(time.perf_counter() - t0, 1)} s")
+    print_table(dataset_summary(done), 3)
 
 @command("data")
 def validate(dir: str,              # dossier contenant spells.csv (ou .parquet) et les autres tables
@@ -181,7 +182,7 @@ def validate(dir: str,              # dossier contenant spells.csv (ou .parquet)
 def summary(dir: str): # dossier du jeu de données
     "Chiffres clés d'un jeu de données."
     from emploi_lab.pipeline import dataset_summary
-    print(dataset_summary(dir).to_string(index=False))
+    print_table(dataset_summary(dir), 3)
 
 # %% ../nbs/44_cli.ipynb
 @command("refs")

@@ -73,15 +73,16 @@ def dataset_summary(data_dir) -> pd.DataFrame:
                  avg(CASE WHEN exit_reason = 'employment' THEN 1.0 WHEN exit_reason = 'censored' THEN NULL ELSE 0 END)
                      AS share_exit_employment,
                  min(registered_at) AS first_registration FROM spells""", data_dir, [as_of, as_of, as_of]).iloc[0]
-    rows = [("as-of date", str(as_of.date())), ("synthetic", bool(m.get("synthetic", False))),
-            ("spells", int(s.spells)), ("job seekers", int(s.seekers)), ("territories", int(s.territories)),
-            ("registered at the as-of date", int(s.registered)),
-            ("long-term share (registered >= 1 year)", round(float(s.long_term / max(s.registered, 1)), 3)),
-            ("share of ended spells ended by employment", round(float(s.share_exit_employment), 3)),
-            ("first registration", str(pd.Timestamp(s.first_registration).date()))]
+    yes = lambda b: "oui" if b else "non"
+    rows = [("date d'arrêté", str(as_of.date())), ("données synthétiques", yes(m.get("synthetic", False))),
+            ("périodes d'inscription", int(s.spells)), ("demandeurs d'emploi", int(s.seekers)), ("territoires", int(s.territories)),
+            ("inscrits à la date d'arrêté", int(s.registered)),
+            ("part de longue durée (inscrits depuis un an ou plus)", round(float(s.long_term / max(s.registered, 1)), 3)),
+            ("part des sorties vers l'emploi (périodes closes)", round(float(s.share_exit_employment), 3)),
+            ("première inscription", str(pd.Timestamp(s.first_registration).date()))]
     for t, info in sorted(m.get("tables", {}).items()):
-        if t != "spells": rows.append((f"{t} rows", int(info["rows"])))
-    return pd.DataFrame(rows, columns=["quantity", "value"])
+        if t != "spells": rows.append((f"lignes de la table {t}", int(info["rows"])))
+    return pd.DataFrame(rows, columns=["grandeur", "valeur"])
 
 # %% ../nbs/40_pipeline.ipynb
 COUNTS = ("registered", "entries", "exits", "exits_employment", "long_term")  # counts of people, protected

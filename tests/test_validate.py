@@ -80,4 +80,4 @@ def test_csv_dataset_is_summarised(cli, tmp_path):
     shutil.copytree(CORPUS/"valid", tmp_path/"valid")
     r = cli("data", "summary", tmp_path/"valid")
     assert r.returncode == 0, r.stderr
-    assert "spells" in r.stdout and "registered at the as-of date" in r.stdout
+    assert "périodes d'inscription" in r.stdout and "inscrits à la date d'arrêté" in r.stdout
