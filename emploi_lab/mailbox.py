@@ -43,24 +43,51 @@ def html_to_text(markup: str) -> str: # an HTML document or fragment
     return re.sub(r"\n\s*\n+", "\n\n", re.sub(r"[ \t]+", " ", text)).strip()
 
 # %% ../nbs/14_mailbox.ipynb
-def _decode_part(part) -> tuple:
-    "(text, note) of a text part: decoded with its charset, else Windows-1252 or Latin-1 with a note."
-    raw = part.get_payload(decode=True) or b""
-    declared = part.get_content_charset() or "us-ascii"
+def _decode(raw: bytes, declared: str) -> tuple:
+    "(text, note): `raw` decoded with `declared`, else Windows-1252, else Latin-1 (which decodes anything), with a note."
     for cs in (declared, "windows-1252", "latin-1"):
         try: text = raw.decode(cs)
         except (UnicodeDecodeError, LookupError): continue
         return text, None if cs == declared else f"texte déclaré en {declared}, lu en {cs}"
-    return raw.decode("latin-1", "replace"), f"texte illisible en {declared}"
+
+def _unflow(text: str, delsp: bool) -> str:
+    "Undo RFC 3676 format=flowed: a line ending with a space continues on the next one."
+    lines, out = text.split("\n"), []
+    for line in lines:
+        if out and out[-1].endswith(" ") and not out[-1].startswith(">") and out[-1].rstrip() != "--":
+            out[-1] = (out[-1][:-1] if delsp else out[-1]) + line
+        else: out.append(line)
+    return "\n".join(out)
+
+def _decode_part(part) -> tuple:
+    "(text, note) of a text part, decoded and, when it is format=flowed, unfolded."
+    text, note = _decode(part.get_payload(decode=True) or b"", part.get_content_charset() or "us-ascii")
+    text = text.replace("\r\n", "\n")
+    if (part.get_param("format") or "").lower() == "flowed": text = _unflow(text, (part.get_param("delsp") or "").lower() == "yes")
+    return text, note
+
+def _parts(msg):
+    "The leaf parts of a message, not descending into a forwarded message sent as an attachment (it is one)."
+    if msg.get_content_type() == "message/rfc822" and msg.get_content_disposition() == "attachment": yield msg; return
+    if msg.is_multipart():
+        for p in msg.get_payload(): yield from _parts(p)
+    else: yield msg
+
+def _strip_mime(text: str) -> str:
+    "The text of a multipart body whose boundary is missing: boundary lines and part headers removed."
+    text = re.sub(r"(?m)^--[\w'()+,./:=?-]{6,}(--)?\s*$", "", text)
+    return re.sub(r"(?mi)^(content-[\w-]+:.*(\n[ \t].*)*|mime-version:.*)$", "", text).strip()
 
 def _body_and_attachments(msg) -> tuple:
     "(text body, attachments, notes) of a parsed message."
     plain, htm, files, notes = [], [], [], []
-    for part in msg.walk():
-        if part.is_multipart(): continue
+    for part in _parts(msg):
         name, ctype = part.get_filename(), part.get_content_type()
+        if ctype.startswith("multipart/"):  # declared multipart, but no boundary to split it: read it as text
+            text, note = _decode(part.get_payload(decode=True) or b"", part.get_content_charset() or "utf-8")
+            plain.append(_strip_mime(text)); notes += [note] if note else []; continue
         if name or part.get_content_disposition() == "attachment" or not ctype.startswith("text/"):
-            size = len(part.get_payload(decode=True) or b"") if not part.is_multipart() else 0
+            size = len(part.as_bytes()) if ctype == "message/rfc822" else len(part.get_payload(decode=True) or b"")
             files.append({"name": name or f"(sans nom, {ctype})", "type": ctype, "bytes": size}); continue
         text, note = _decode_part(part)
         if note: notes.append(note)
@@ -94,8 +121,10 @@ def read_message(raw: bytes,     # the message's bytes, as saved by a mail clien
            "attachments": [], "notes": [], "readable": False}
     if not raw.strip(): return {**row, "notes": ["fichier vide"]}
     msg = email.message_from_bytes(raw, policy=email.policy.default)
-    if not any(k in msg for k in ("From", "Subject", "Date", "Message-ID", "Content-Type")):
-        return {**row, "notes": ["aucun en-tête de courriel (ce n'est pas un message)"]}
+    if not any(k in msg for k in ("From", "Subject", "Date", "Message-ID", "Content-Type")):  # text saved as a file
+        text, note = _decode(raw, "utf-8")
+        return {**row, "body": text.replace("\r\n", "\n").strip(), "readable": True,
+                "notes": ["aucun en-tête de courriel : ni expéditeur, ni date, ni objet"] + ([note] if note else [])}
     try: body, files, notes = _body_and_attachments(msg)
     except Exception as e:  # a part the email package cannot even walk: say so, keep the headers  # noqa: BLE001
         body, files, notes = "", [], [f"corps illisible ({type(e).__name__})"]
@@ -114,7 +143,8 @@ def _sources(path: Path):
         for p in files: yield p.name, p.read_bytes()
     else:
         box = mailbox.mbox(str(path), create=False)
-        for i, key in enumerate(box.iterkeys(), 1): yield f"{path.name} #{i}", box.get_bytes(key)
+        for i, key in enumerate(box.iterkeys(), 1):  # mboxrd writes a body line "From ..." as ">From ...": undo it
+            yield f"{path.name} #{i}", re.sub(rb"(?m)^>(>*From )", rb"\1", box.get_bytes(key))
 
 def read_mailbox(path                  # a folder of .eml files, or an mbox file
                 ) -> tuple:
