@@ -5,7 +5,7 @@
 # %% auto 0
 __all__ = ['EXIT_REASONS', 'EDUCATION', 'QUALIFICATION', 'NATIONALITY', 'CONTRACTS', 'OFFER_STATUS', 'STYLES', 'TABLES',
            'DATE_COLUMNS', 'EXPECTED', 'ENDS_AFTER_START', 'END_MATCHES_EXIT', 'Col', 'table_schema', 'validate_table',
-           'example_spells']
+           'example_spells', 'example_tables']
 
 # %% ../nbs/10_schemas.ipynb
 from dataclasses import dataclass
@@ -184,6 +184,9 @@ def validate_table(df: pd.DataFrame, name: str, *, file: str = None, as_of=None,
             s, bad = _parse(c, s)
             probs += [Problem(file, _expected(c), column=c.name, row=i + 1, found=df[c.name].iloc[i])
                       for i in bad.to_numpy().nonzero()[0]]
+        elif c.kind == "int" and pd.api.types.is_float_dtype(s):  # a float column (Parquet): 34.5 is not an age of 34
+            bad = (s.notna() & (s != s.round())).to_numpy().nonzero()[0]
+            probs += [Problem(file, _expected(c), column=c.name, row=i + 1, found=float(s.iloc[i])) for i in bad]
         out[c.name] = _cast(c, s)
     if probs:  # unparseable cells: report them with the missing columns; value checks would only add noise
         raise InputError([Problem(file, "this column to be present", column=c.name) for c in cols.values()
@@ -199,3 +202,14 @@ def example_spells(n=3) -> pd.DataFrame:
                 qualification="employee", experience_years=6.5, rqth=False, qpv=False, nationality_group="french",
                 young_children=0, benefits=True, benefit_months=12, driving_licence=True)
     return pd.DataFrame([{**base, "spell_id": f"sp{i}"} for i in range(n)])[[c.name for c in TABLES["spells"]]]
+
+def example_tables() -> dict:
+    "One tiny valid frame per table (name → DataFrame), for examples and tests."
+    day = pd.Timestamp("2024-03-04")
+    return {"spells": example_spells(),
+            "offers": pd.DataFrame({"offer_id": ["o1", "o2"], "territory": ["01", "2A"], "rome_code": ["K2204", "N4105"],
+                                    "posted_at": [day, day], "contract_type": ["CDI", "CDD"], "status": ["filled", "open"]}),
+            "emails": pd.DataFrame({"email_id": ["e1"], "seeker_id": ["s1"], "territory": ["01"], "received_at": [day + pd.Timedelta(hours=9)],
+                                    "subject": ["Rendez-vous"], "body": ["Bonjour, je ne pourrai pas venir demain."]}),
+            "housing": pd.DataFrame({"territory": ["01", "2A"], "dwellings": [350_000, 120_000], "vacant_dwellings": [28_000, 14_000]}),
+            "childcare": pd.DataFrame({"territory": ["01", "2A"], "children_under_3": [18_000, 7_000], "places": [11_000, 3_500]})}
