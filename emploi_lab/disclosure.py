@@ -211,7 +211,7 @@ def protect_parts(counts: pd.DataFrame,  # one row per territory: `territory`, t
     c = pd.DataFrame({"territory": list(region_of)}).merge(counts[["territory", total, *parts]], on="territory", how="left").fillna(0)
     out = _levels(region_of)
     for col in [total, *parts]: out[col], out[f"{col}_status"] = 0, "safe"
-    for part in parts:
+    for part in parts or [total]:  # no part: the total alone, over the hierarchy
         cells = _split_cells(c, total, part, region_of, k)
         for kind, col in (("Total", total), ("part", part)):
             sub = cells[cells.kind == kind].set_index(["level", "code"])
@@ -241,9 +241,10 @@ def audit_parts(cells: pd.DataFrame, total: str, parts, *, region_of: dict) -> p
         for key in pos:
             row = np.zeros(len(var)); row[var[(p, key)]], row[var[(total, key)]] = 1, -1; A_ub.append(row)
     bounds = [(pub[v], pub[v]) if pub[v] is not None else (0, None) for v in var]
+    kw = dict(A_eq=np.array(A_eq), b_eq=np.zeros(len(A_eq)), bounds=bounds, method="highs")
+    if A_ub: kw.update(A_ub=np.array(A_ub), b_ub=np.zeros(len(A_ub)))
     def span(obj):
-        lo = linprog(obj, A_ub=A_ub, b_ub=np.zeros(len(A_ub)), A_eq=A_eq, b_eq=np.zeros(len(A_eq)), bounds=bounds, method="highs")
-        hi = linprog(-obj, A_ub=A_ub, b_ub=np.zeros(len(A_ub)), A_eq=A_eq, b_eq=np.zeros(len(A_eq)), bounds=bounds, method="highs")
+        lo, hi = linprog(obj, **kw), linprog(-obj, **kw)
         return lo.fun, (-hi.fun if hi.status == 0 else np.inf)
     rows = []
     for (m, key), j in var.items():
