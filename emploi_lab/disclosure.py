@@ -23,6 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import yaml
+from fastcore.basics import patch
 
 from .config import EmploiLabError, InputError, Problem, params_dir, write_text_atomic
 from .store import query, table_file
@@ -30,7 +31,8 @@ from .store import query, table_file
 # %% ../nbs/32_disclosure.ipynb
 K_DEFAULT = 11  # the service's publication threshold, in people
 
-def min_cell_size(defaults=None) -> int:
+def min_cell_size(defaults=None  # a defaults.yml (default: `params/defaults.yml`)
+                 ) -> int:
     "The threshold `k`: `k_min_cell` of `params/defaults.yml` when set, else 11."
     path = Path(defaults) if defaults else params_dir()/"defaults.yml"
     d = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None) or {}
@@ -55,7 +57,11 @@ def _hrc(micro, dim, parent: dict, path) -> str:
     return write_hrc({dim: leaf.tolist(), "_parent": leaf.map(parent).tolist()}, [dim, "_parent"], hrc_filename=str(path))
 
 # %% ../nbs/32_disclosure.ipynb
-def protect_counts(micro: pd.DataFrame, dims, *, k: int = None, hierarchy: dict = None) -> pd.DataFrame:
+def protect_counts(micro: pd.DataFrame,   # one row per person
+                   dims,                  # the columns to count over
+                   *, k: int = None,      # threshold (default `min_cell_size()`)
+                   hierarchy: dict = None # dimension → {code: parent code}
+                  ) -> pd.DataFrame:
     "Cell counts of `micro` over `dims` with margins; cells under `k` suppressed, then secondary suppression by Tau-Argus."
     from pytauargus import protect
     dims, k = list(dims), k or min_cell_size()
@@ -115,7 +121,11 @@ def _level_keys(cells: pd.DataFrame, dims, hierarchy: dict):
         hier[d] = {f"leaf:{c}": f"parent:{p}" for c, p in parent.items()}
     return cells, hier
 
-def audit_suppression(cells: pd.DataFrame, dims, *, hierarchy: dict = None) -> pd.DataFrame:
+# %% ../nbs/32_disclosure.ipynb
+def audit_suppression(cells: pd.DataFrame,   # output of `protect_counts`
+                      dims,                  # its dimensions
+                      *, hierarchy: dict = None # as given to `protect_counts`
+                     ) -> pd.DataFrame:
     "Bounds an attacker can derive for each suppressed cell from the published ones; `recoverable` when they meet."
     from scipy.optimize import linprog
     original, (cells, hierarchy) = cells, _level_keys(cells, dims, hierarchy)
@@ -140,7 +150,9 @@ def audit_suppression(cells: pd.DataFrame, dims, *, hierarchy: dict = None) -> p
     return out.assign(recoverable=(out.upper - out.lower) < 0.5)
 
 # %% ../nbs/32_disclosure.ipynb
-def safe_share(numerator, denominator, *, k: int = None):
+def safe_share(numerator,        # counts of people in the share
+               denominator,      # counts of people it is a share of
+               *, k: int = None): # threshold (default `min_cell_size()`)
     "numerator / denominator, or NaN where the numerator, its complement or the denominator is under `k`."
     k = k or min_cell_size()
     num, den = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
@@ -148,7 +160,8 @@ def safe_share(numerator, denominator, *, k: int = None):
     with np.errstate(divide="ignore", invalid="ignore"): r = np.where(ok, num/np.where(den > 0, den, 1), np.nan)
     return float(r) if r.ndim == 0 else r
 
-def safe_count(n, *, k: int = None):
+def safe_count(n,               # counts
+               *, k: int = None): # threshold (default `min_cell_size()`)
     "`n` when it is at least `k`, else NaN (a lone figure with no total beside it)."
     k = k or min_cell_size()
     n = np.asarray(n, dtype=float)
@@ -156,7 +169,9 @@ def safe_count(n, *, k: int = None):
     return float(r) if r.ndim == 0 else r
 
 # %% ../nbs/32_disclosure.ipynb
-def safe_rate(count, n, *, k: int = None):
+def safe_rate(count,            # units the rate counts
+              n,                # units it is a rate of
+              *, k: int = None): # threshold (default `min_cell_size()`)
     "count / n, or NaN where `n` is under `k` or the count or its complement is 1 to `k`-1."
     k = k or min_cell_size()
     c, n = np.asarray(count, dtype=float), np.asarray(n, dtype=float)
@@ -172,7 +187,8 @@ RATE_CELLS = {  # rate → (numerator cells, denominator cells) of the confusion
     "fpr": (("fp",), ("fp", "tn")), "precision": (("tp",), ("tp", "fp"))}
 
 def publishable_rates(confusion: pd.DataFrame,  # one row per group: columns tp, fp, fn, tn
-                      *, k: int = None) -> pd.DataFrame:
+                      *, k: int = None  # threshold (default `min_cell_size()`)
+                     ) -> pd.DataFrame:
     "The rates of `RATE_CELLS` per group, NaN where publishing them could reveal a cell of 1 to `k`-1 units."
     k = k or min_cell_size()
     cm = confusion[["tp", "fp", "fn", "tn"]].astype(float)
@@ -205,7 +221,8 @@ def protect_parts(counts: pd.DataFrame,  # one row per territory: `territory`, t
                   total: str,            # the column of the total (e.g. "exits")
                   parts,                 # columns of parts of it (e.g. ["exits_employment"])
                   *, region_of: dict,    # territory → region code
-                  k: int = None) -> pd.DataFrame:
+                  k: int = None          # threshold (default `min_cell_size()`)
+                 ) -> pd.DataFrame:
     "The total and its parts for every territory, region and the nation, protected as one linked set."
     k, parts = k or min_cell_size(), list(parts)
     c = pd.DataFrame({"territory": list(region_of)}).merge(counts[["territory", total, *parts]], on="territory", how="left").fillna(0)
@@ -222,7 +239,11 @@ def protect_parts(counts: pd.DataFrame,  # one row per territory: `territory`, t
     return _close_leaks(out, total, parts, region_of, k)
 
 # %% ../nbs/32_disclosure.ipynb
-def audit_parts(cells: pd.DataFrame, total: str, parts, *, region_of: dict) -> pd.DataFrame:
+def audit_parts(cells: pd.DataFrame, # output of `protect_parts`
+                total: str,         # the total's column
+                parts,              # its parts' columns
+                *, region_of: dict  # territory → region code
+               ) -> pd.DataFrame:
     "Bounds an attacker reaches for every hidden cell and every complement (total − part) of a protected linked set."
     from scipy.optimize import linprog
     parts, cols = list(parts), [total, *parts]
@@ -284,7 +305,8 @@ def _close_leaks(cells: pd.DataFrame, total: str, parts, region_of: dict, k: int
 
 # %% ../nbs/32_disclosure.ipynb
 def published(cells: pd.DataFrame,  # output of `protect_parts`
-              cols) -> pd.DataFrame:
+              cols               # the columns to publish
+             ) -> pd.DataFrame:
     "`cells` with each of `cols` replaced by its published value (missing where suppressed)."
     out = cells.copy()
     for c in cols: out[c] = out[c].where(out[f"{c}_status"] == "safe").astype("Float64")
@@ -295,7 +317,8 @@ def hidden_cells(frame: pd.DataFrame,  # published values (NaN where hidden), on
                  *, table: str,        # the table's name in the log
                  keys,                 # columns that name a row (e.g. level, code)
                  values,               # the published columns to look at
-                 rule: str = "share rule: numerator, complement and base each of at least k") -> list:  # the reason when no status column says
+                 rule: str = "share rule: numerator, complement and base each of at least k" # the reason when no status column says
+                ) -> list:
     "Every hidden cell of `values` in `frame`: table, row keys, column and the reason it is hidden."
     out = []
     for _, r in frame.iterrows():
@@ -309,24 +332,32 @@ def hidden_cells(frame: pd.DataFrame,  # published values (NaN where hidden), on
 # %% ../nbs/32_disclosure.ipynb
 class DisclosureLog:
     "What a report's disclosure control did, table by table."
-    def __init__(self, *, k: int = None, report: str = ""):
+    def __init__(self, *, k: int = None,  # threshold (default `min_cell_size()`)
+                 report: str = ""):       # the report it belongs to
         self.k, self.report, self.entries = k or min_cell_size(), report, []
 
-    def record(self, name: str, cells: pd.DataFrame, *, audit: pd.DataFrame = None, note: str = ""):
-        "Add the outcome of protecting table `name` (as returned by `protect_counts`)."
-        st = cells["status"].value_counts() if "status" in cells else pd.Series(dtype=int)
-        self.entries.append({"table": name, "cells": int(len(cells)), "primary": int(st.get("primary", 0)),
-                             "secondary": int(st.get("secondary", 0)),
-                             "recoverable": None if audit is None else int(audit["recoverable"].sum()), "note": note})
-        return cells
+# %% ../nbs/32_disclosure.ipynb
+@patch
+def record(self: DisclosureLog, name: str,  # the table's name in the log
+           cells: pd.DataFrame,             # as returned by `protect_counts`
+           *, audit: pd.DataFrame = None,   # as returned by `audit_suppression`
+           note: str = ""):                 # anything a reader should know
+    "Add the outcome of protecting table `name`; returns `cells`."
+    st = cells["status"].value_counts() if "status" in cells else pd.Series(dtype=int)
+    self.entries.append({"table": name, "cells": int(len(cells)), "primary": int(st.get("primary", 0)),
+                         "secondary": int(st.get("secondary", 0)),
+                         "recoverable": None if audit is None else int(audit["recoverable"].sum()), "note": note})
+    return cells
 
-    @property
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.entries, columns=["table", "cells", "primary", "secondary", "recoverable", "note"])
+@patch(as_prop=True)
+def frame(self: DisclosureLog) -> pd.DataFrame:
+    "The log as a table, one row per protected table."
+    return pd.DataFrame(self.entries, columns=["table", "cells", "primary", "secondary", "recoverable", "note"])
 
-    def to_json(self, path):
-        "Write the log next to the report."
-        return write_text_atomic(path, json.dumps({"report": self.report, "k": self.k, "tables": self.entries}, indent=1))
+@patch
+def to_json(self: DisclosureLog, path):  # the file to write, beside the report
+    "Write the log next to the report."
+    return write_text_atomic(path, json.dumps({"report": self.report, "k": self.k, "tables": self.entries}, indent=1))
 
 # %% ../nbs/32_disclosure.ipynb
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -335,7 +366,8 @@ NAME_RE = re.compile(r"\b(?:Monsieur|Madame|Mademoiselle|Mme|Mlle|M\.)\s+[A-ZÀ-
 TOKEN_RE = re.compile(r"(?<![\w-])[A-Za-z0-9_-]{8,}(?![\w-])")  # a whole token: never a piece of a longer word or hash
 MIN_ID_LENGTH, MIN_NUMERIC_ID_LENGTH = 8, 10
 
-def searchable_id(i: str) -> bool:
+def searchable_id(i: str  # an identifier of the dataset
+                 ) -> bool:
     "Can identifier `i` be told apart from a year, a count or a word of a report?"
     return len(i) >= (MIN_NUMERIC_ID_LENGTH if i.isdigit() else MIN_ID_LENGTH) and TOKEN_RE.fullmatch(i) is not None
 
@@ -345,11 +377,19 @@ def _words(s: str) -> list: return re.findall(r"\w+", str(s).lower())
 
 def _h(words) -> bytes: return hashlib.blake2b(" ".join(words).encode(), digest_size=8).digest()  # stable across processes
 
-def body_fingerprints(bodies, n: int = 8) -> frozenset:
+# %% ../nbs/32_disclosure.ipynb
+def body_fingerprints(bodies,      # email bodies
+                      n: int = 8   # words in a run
+                     ) -> frozenset:
     "Hashes of every run of `n` words in the email bodies: what `scan_text` looks for."
     return frozenset(_h(w[i:i + n]) for b in bodies for w in [_words(b)] for i in range(max(len(w) - n + 1, 0)))
 
-def scan_text(text: str, *, ids=(), fingerprints=frozenset(), n: int = 8) -> list:
+# %% ../nbs/32_disclosure.ipynb
+def scan_text(text: str,                  # the text a reader sees
+              *, ids=(),                  # the dataset's identifiers
+              fingerprints=frozenset(),   # `body_fingerprints` of its emails
+              n: int = 8                  # words in a run
+             ) -> list:
     "Personal data found in `text`: emails, phones, names after a civility, dataset ids, runs of words from email bodies."
     found = [{"kind": kind, "match": m.group(0)} for kind, rx in (("email address", EMAIL_RE), ("phone number", PHONE_RE),
                                                                   ("name", NAME_RE)) for m in rx.finditer(text)]
@@ -361,7 +401,8 @@ def scan_text(text: str, *, ids=(), fingerprints=frozenset(), n: int = 8) -> lis
     return found
 
 # %% ../nbs/32_disclosure.ipynb
-def html_text(html: str) -> str:
+def html_text(html: str  # an HTML page
+             ) -> str:
     "The visible text of an HTML page."
     html = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", html)
     html = re.sub(r"(?s)<[^>]+>", " ", html)
@@ -369,7 +410,8 @@ def html_text(html: str) -> str:
 
 # %% ../nbs/32_disclosure.ipynb
 @lru_cache(maxsize=4)
-def personal_markers(data_dir: str) -> tuple:
+def personal_markers(data_dir: str  # dataset folder (text, so that it can be cached)
+                    ) -> tuple:
     "(searchable identifiers, email-body fingerprints, number of ids too short to search) of a dataset, loaded once per process."
     try:
         ids = set(query("SELECT DISTINCT seeker_id AS i FROM spells UNION SELECT spell_id FROM spells", data_dir).i.astype(str))
@@ -382,7 +424,10 @@ def personal_markers(data_dir: str) -> tuple:
     keep = frozenset(i for i in ids if searchable_id(i))
     return keep, fps, len(ids) - len(keep)
 
-def scan_outputs(files: dict, data_dir) -> list:
+# %% ../nbs/32_disclosure.ipynb
+def scan_outputs(files: dict, # format (html, pdf) → rendered file
+                 data_dir     # the dataset the report was made from
+                ) -> list:
     "Personal data found in rendered outputs (HTML text and the Typst source of the PDF)."
     ids, fps, _ = personal_markers(str(Path(data_dir).resolve()))
     found = []

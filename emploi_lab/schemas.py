@@ -106,7 +106,10 @@ def _spell_rule(rule, *cols):
     "A row-wise check of `spells` that passes when one of its columns is missing (reported on its own)."
     return lambda df: rule(df) if set(cols) <= set(df) else pd.Series(True, index=df.index)
 
-def table_schema(name: str, as_of=None) -> pa.DataFrameSchema:
+# %% ../nbs/10_schemas.ipynb
+def table_schema(name: str,  # one of `TABLES`
+                 as_of=None  # the data end date: no date of something past may be after it
+                ) -> pa.DataFrameSchema:
     "The pandera schema of table `name`; dates must not be after `as_of` (if given)."
     cols = {c.name: pa.Column(_DTYPES[c.kind], _checks(c, as_of), nullable=c.nullable, unique=c.unique,
                               required=c.required, coerce=False) for c in TABLES[name]}
@@ -148,6 +151,7 @@ def _cast(col: Col, s: pd.Series) -> pd.Series:
     if col.kind in ("str", "territory", "rome", "cat"): return s.astype(object)
     return s
 
+# %% ../nbs/10_schemas.ipynb
 def _failure_problems(fc: pd.DataFrame, file: str, cols: dict) -> list:
     "Turn pandera failure cases into `Problem`s."
     probs, seen = [], set()
@@ -170,7 +174,12 @@ def _failure_problems(fc: pd.DataFrame, file: str, cols: dict) -> list:
     return probs
 
 # %% ../nbs/10_schemas.ipynb
-def validate_table(df: pd.DataFrame, name: str, *, file: str = None, as_of=None, parse: bool = None) -> pd.DataFrame:
+def validate_table(df: pd.DataFrame,     # the table as read (text cells from a CSV, typed ones from Parquet)
+                   name: str,            # its name, one of `TABLES`
+                   *, file: str = None,  # where it came from, for the messages
+                   as_of=None,           # the data end date
+                   parse: bool = None    # parse text cells (default: when the column is text)
+                  ) -> pd.DataFrame:
     "Parse (if text) and validate `df` as table `name`; raise `InputError` listing every problem."
     file, cols = file or name, {c.name: c for c in TABLES[name]}
     if df.empty: raise InputError(Problem(file, f"at least one data row for table '{name}'"))
@@ -195,7 +204,8 @@ def validate_table(df: pd.DataFrame, name: str, *, file: str = None, as_of=None,
     except pa.errors.SchemaErrors as e: raise InputError(_failure_problems(e.failure_cases, file, cols)) from None
 
 # %% ../nbs/10_schemas.ipynb
-def example_spells(n=3) -> pd.DataFrame:
+def example_spells(n: int = 3  # rows
+                  ) -> pd.DataFrame:
     "A tiny valid `spells` frame, for examples and tests."
     base = dict(seeker_id="s1", territory="01", rome_code="K2204", registered_at=pd.Timestamp("2024-01-15"),
                 ended_at=pd.Timestamp("2024-06-01"), exit_reason="employment", sex="F", age=34, education="bac",

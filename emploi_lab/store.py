@@ -30,7 +30,8 @@ from .config import (InputError, Problem, atomic_dir, atomic_path, default_data_
 from .schemas import TABLES, validate_table
 
 # %% ../nbs/11_store.ipynb
-def read_user_file(path) -> pd.DataFrame:
+def read_user_file(path  # a .csv or .parquet file
+                  ) -> pd.DataFrame:
     "Read a CSV (UTF-8, text cells) or Parquet file; raise `InputError` naming the file on failure."
     path = Path(path)
     if not path.exists(): raise InputError(Problem(str(path), "an existing file"))
@@ -58,13 +59,17 @@ def read_user_file(path) -> pd.DataFrame:
 # %% ../nbs/11_store.ipynb
 MANIFEST = "manifest.json"
 
-def table_file(name: str, data_dir) -> Path:
+def table_file(name: str,  # table name
+               data_dir    # dataset folder
+              ) -> Path:
     "The file holding table `name` in `data_dir` (Parquet preferred, then CSV); None if absent."
     for ext in (".parquet", ".csv"):
         if (p := Path(data_dir)/f"{name}{ext}").exists(): return p
     return None
 
-def read_manifest(data_dir) -> dict:
+# %% ../nbs/11_store.ipynb
+def read_manifest(data_dir  # dataset folder
+                 ) -> dict:
     "The dataset's manifest, or {} when it has none; `InputError` when it is truncated or not a JSON object."
     p = Path(data_dir)/MANIFEST
     if not p.exists(): return {}
@@ -74,14 +79,20 @@ def read_manifest(data_dir) -> dict:
     if not isinstance(m, dict): raise InputError(Problem(str(p), "a JSON object (a mapping of names to values)"))
     return m
 
-def dataset_as_of(data_dir) -> pd.Timestamp:
+# %% ../nbs/11_store.ipynb
+def dataset_as_of(data_dir  # dataset folder
+                 ) -> pd.Timestamp:
     "The data end date: the manifest's `as_of`, else today (user data without a manifest)."
     value = read_manifest(data_dir).get("as_of")
     if value is None: return pd.Timestamp(date.today())
     try: return pd.Timestamp(date.fromisoformat(str(value)))
     except ValueError: raise InputError(Problem(str(Path(data_dir)/MANIFEST), "an as_of date YYYY-MM-DD", found=value)) from None
 
-def load_table(name: str, data_dir, *, validate: bool = True) -> pd.DataFrame:
+# %% ../nbs/11_store.ipynb
+def load_table(name: str,             # table name, one of `schemas.TABLES`
+               data_dir,              # dataset folder
+               *, validate: bool = True # parse and check against the schema
+              ) -> pd.DataFrame:
     "Load table `name` from `data_dir`, validated against its schema."
     if name not in TABLES: raise InputError(Problem(str(data_dir), f"one of the tables {', '.join(TABLES)}", found=name))
     path = table_file(name, data_dir)
@@ -90,7 +101,10 @@ def load_table(name: str, data_dir, *, validate: bool = True) -> pd.DataFrame:
     return validate_table(df, name, file=str(path), as_of=dataset_as_of(data_dir)) if validate else df
 
 # %% ../nbs/11_store.ipynb
-def write_table(df: pd.DataFrame, name: str, data_dir) -> Path:
+def write_table(df: pd.DataFrame, # the table
+                name: str,        # its name
+                data_dir          # dataset folder
+               ) -> Path:
     "Write `df` as `<data_dir>/<name>.parquet`, atomically."
     path = Path(data_dir)/f"{name}.parquet"
     with atomic_path(path) as tmp: df.to_parquet(tmp, index=False, compression="zstd")
@@ -145,24 +159,30 @@ def dataset_fingerprint(data_dir,     # dataset folder
         h.update(f"{name}{p.suffix}:{file_sha256(p)}\n".encode())
     return h.hexdigest()
 
-def short_fingerprint(fingerprint: str) -> str: return fingerprint[:12]  # how reports, cards and model versions show it
+def short_fingerprint(fingerprint: str  # a `dataset_fingerprint`
+                     ) -> str: return fingerprint[:12]  # how reports, cards and model versions show it
 
 # %% ../nbs/11_store.ipynb
-def cache_dir(*parts) -> Path:
+def cache_dir(*parts  # sub-folder names
+             ) -> Path:
     "The cache folder (`EMPLOI_LAB_CACHE`, else `reports/_build/cache/`), or a sub-folder of it."
     env = os.environ.get("EMPLOI_LAB_CACHE")
     return (Path(env) if env else project_root()/"reports"/"_build"/"cache").joinpath(*parts)
 
-def cache_key(*parts) -> str:
+def cache_key(*parts  # what the entry depends on
+             ) -> str:
     "A short hash of the parts (fingerprints, parameters, code version): the name of a cache entry."
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
 
 # %% ../nbs/11_store.ipynb
-def load_artifact(artifacts_dir, name: str) -> pd.DataFrame:
+def load_artifact(artifacts_dir, # a folder of shared figures
+                  name: str      # the table's name
+                 ) -> pd.DataFrame:
     "One table of a folder of shared figures."
     return pd.read_parquet(Path(artifacts_dir)/f"{name}.parquet")
 
-def artifacts_info(artifacts_dir) -> dict:
+def artifacts_info(artifacts_dir  # a folder of shared figures
+                  ) -> dict:
     "The description (`artifacts.json`) of a folder of shared figures: key, k, fingerprint, as-of date, timings."
     return json.loads((Path(artifacts_dir)/"artifacts.json").read_text(encoding="utf-8"))
 
@@ -179,8 +199,14 @@ def check_dataset_out(out,                     # the folder a dataset is to be w
         raise InputError(Problem(str(out), f"a dataset folder holding only the files its manifest lists (it also holds {', '.join(foreign[:5])}): they would be deleted"))
     return True
 
-def write_dataset(out, tables: dict, *, meta: dict, truth: dict = None, truth_tables: dict = None,
-                  overwrite: bool = False) -> Path:
+# %% ../nbs/11_store.ipynb
+def write_dataset(out,                      # dataset folder to write
+                  tables: dict,             # table name → DataFrame
+                  *, meta: dict,            # what the manifest says of it (generator, seed, as_of, ...)
+                  truth: dict = None,       # the ground truth of a synthetic dataset
+                  truth_tables: dict = None, # its tables (name → DataFrame)
+                  overwrite: bool = False   # may an earlier dataset in `out` be replaced?
+                 ) -> Path:
     "Write `tables` (name → DataFrame), ground truth and manifest to dataset folder `out`, atomically."
     with atomic_dir(out, overwrite=check_dataset_out(out, overwrite)) as tmp:
         for name, df in tables.items(): write_table(df, name, tmp)
@@ -196,14 +222,17 @@ def write_dataset(out, tables: dict, *, meta: dict, truth: dict = None, truth_ta
         write_text_atomic(tmp/MANIFEST, json.dumps(manifest, indent=1, sort_keys=True, default=str))
     return Path(out)
 
-def read_truth(data_dir) -> dict:
+# %% ../nbs/11_store.ipynb
+def read_truth(data_dir  # dataset folder
+              ) -> dict:
     "The ground truth of a synthetic dataset (raises `InputError` for real data, which has none)."
     p = Path(data_dir)/"truth"/"truth.json"
     if not p.exists(): raise InputError(Problem(str(p), "a synthetic dataset with its ground truth"))
     return json.loads(p.read_text(encoding="utf-8"))
 
 # %% ../nbs/11_store.ipynb
-def connect(data_dir) -> duckdb.DuckDBPyConnection:
+def connect(data_dir  # dataset folder
+           ) -> duckdb.DuckDBPyConnection:
     "An in-memory DuckDB connection with a view per table of `data_dir` (Parquet read in place, CSV parsed and validated)."
     con = duckdb.connect()
     for name in TABLES:
@@ -215,12 +244,17 @@ def connect(data_dir) -> duckdb.DuckDBPyConnection:
         else: con.register(name, load_table(name, data_dir))  # text cells need the schema's parsing first
     return con
 
-def query(sql: str, data_dir, params=None) -> pd.DataFrame:
+# %% ../nbs/11_store.ipynb
+def query(sql: str,    # SQL over the tables as views
+          data_dir,    # dataset folder
+          params=None  # query parameters
+         ) -> pd.DataFrame:
     "Run `sql` over the tables of `data_dir` and return a DataFrame."
     with connect(data_dir) as con: return con.execute(sql, params or []).df()
 
 # %% ../nbs/11_store.ipynb
-def verify_manifest(data_dir) -> list:
+def verify_manifest(data_dir  # dataset folder
+                   ) -> list:
     "Problems of the manifest of `data_dir`: unreadable, bad as-of date, files missing, changed or not listed."
     d = Path(data_dir)
     try: m = read_manifest(d)
@@ -265,7 +299,9 @@ def validate_dataset(data_dir,            # the folder to check
             probs.append(Problem(str(path), f"{rows[name]} rows, as manifest.json says", found=f"{len(df)} rows"))
     return probs
 
-def manifest_note(data_dir) -> str:
+# %% ../nbs/11_store.ipynb
+def manifest_note(data_dir  # a valid dataset folder
+                 ) -> str:
     "One line on how a valid folder was checked: against its manifest, or as user data without one."
     m, d = read_manifest(data_dir), Path(data_dir)
     if not m: return f"no {MANIFEST}: user data, checked table by table; nothing to verify contents against; as-of date today ({date.today()})"
@@ -280,7 +316,9 @@ MAX_CROSSED = 1_000  # groups the crossing of all group columns may have
 def check_groups(df: pd.DataFrame,          # the data
                  columns,                   # its group columns
                  *, file: str = "data",     # where it came from, for the message
-                 max_groups: int = MAX_GROUPS, max_crossed: int = MAX_CROSSED):
+                 max_groups: int = MAX_GROUPS,  # distinct values one column may have
+                 max_crossed: int = MAX_CROSSED # groups their crossing may have
+                ) -> dict:
     "`InputError` when a group column (or their crossing) has too many distinct values to be audited."
     columns = list(columns)
     probs = [Problem(file, "this column to be present", column=c) for c in columns if c not in df.columns]
