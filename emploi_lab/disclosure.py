@@ -7,7 +7,7 @@ __all__ = ['K_DEFAULT', 'TOTAL', 'STATUS', 'RATE_CELLS', 'EMAIL_RE', 'PHONE_RE',
            'MIN_NUMERIC_ID_LENGTH', 'min_cell_size', 'protect_counts', 'audit_suppression', 'safe_share', 'safe_count',
            'safe_rate', 'publishable_rates', 'protect_parts', 'audit_parts', 'published', 'hidden_cells',
            'DisclosureLog', 'searchable_id', 'body_fingerprints', 'scan_text', 'html_text', 'personal_markers',
-           'scan_outputs']
+           'unsearchable_ids', 'scan_outputs']
 
 # %% ../nbs/32_disclosure.ipynb
 import contextlib
@@ -410,26 +410,34 @@ def html_text(html: str  # an HTML page
 
 # %% ../nbs/32_disclosure.ipynb
 @lru_cache(maxsize=4)
-def personal_markers(data_dir: str  # dataset folder (text, so that it can be cached)
-                    ) -> tuple:
-    "(searchable identifiers, email-body fingerprints, number of ids too short to search) of a dataset, loaded once per process."
+def _markers(data_dir: str) -> tuple:
+    "(all identifiers, email-body fingerprints) of a dataset, read once per process; an error if a table cannot be read."
     try:
         ids = set(query("SELECT DISTINCT seeker_id AS i FROM spells UNION SELECT spell_id FROM spells", data_dir).i.astype(str))
-        if table_file("emails", data_dir) is None: fps = frozenset()  # a dataset without emails: no bodies to look for
-        else:
-            e = query("SELECT email_id, body FROM emails", data_dir)
-            ids |= set(e.email_id.astype(str)); fps = body_fingerprints(e.body.fillna(""))
+        if table_file("emails", data_dir) is None: return frozenset(ids), frozenset()  # no emails: no bodies to look for
+        e = query("SELECT email_id, body FROM emails", data_dir)
+        return frozenset(ids | set(e.email_id.astype(str))), body_fingerprints(e.body.fillna(""))
     except (duckdb.Error, OSError) as e:
         raise EmploiLabError(f"disclosure scan: cannot read the identifiers of {data_dir} ({type(e).__name__}: {e}); nothing is published unscanned") from None
-    keep = frozenset(i for i in ids if searchable_id(i))
-    return keep, fps, len(ids) - len(keep)
+
+def personal_markers(data_dir: str  # dataset folder
+                    ) -> tuple:
+    "(searchable identifiers, email-body fingerprints) of a dataset: what `scan_text` looks for."
+    ids, fps = _markers(str(data_dir))
+    return frozenset(i for i in ids if searchable_id(i)), fps
+
+def unsearchable_ids(data_dir: str  # dataset folder
+                    ) -> int:
+    "How many of the dataset's identifiers are too short to be told from a figure, so not searched (said, not hidden)."
+    ids, _ = _markers(str(data_dir))
+    return sum(not searchable_id(i) for i in ids)
 
 # %% ../nbs/32_disclosure.ipynb
 def scan_outputs(files: dict, # format (html, pdf) → rendered file
                  data_dir     # the dataset the report was made from
                 ) -> list:
     "Personal data found in rendered outputs (HTML text and the Typst source of the PDF)."
-    ids, fps, _ = personal_markers(str(Path(data_dir).resolve()))
+    ids, fps = personal_markers(str(Path(data_dir).resolve()))
     found = []
     for fmt, p in files.items():
         p = Path(p)

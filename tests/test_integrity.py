@@ -19,8 +19,8 @@ import pytest
 
 from emploi_lab.config import (OUTPUT_MARKER, EmploiLabError, InputError, atomic_dir, check_output_path, installation_secret,
                                output_dir, own_output_dir)
-from emploi_lab.disclosure import (audit_parts, hidden_cells, personal_markers, protect_counts, protect_parts, publishable_rates,
-                                   published, safe_count, safe_rate, safe_share, scan_outputs, scan_text)
+from emploi_lab.disclosure import (_markers, audit_parts, hidden_cells, personal_markers, protect_counts, protect_parts, publishable_rates,
+                                   published, safe_count, safe_rate, safe_share, scan_outputs, scan_text, unsearchable_ids)
 from emploi_lab.referentials import load_territories
 from emploi_lab.schemas import example_spells, example_tables
 from emploi_lab.store import (MANIFEST, check_dataset_out, check_groups, dataset_as_of, load_model_artifact, manifest_note,
@@ -437,26 +437,26 @@ def test_scanner_long_numeric_ids_still_found():
 def test_scanner_fails_closed_on_unreadable_emails(dataset):
     (dataset/"emails.parquet").write_bytes(b"PAR1 garbage")
     (dataset/"r.html").write_text("<p>rien</p>", encoding="utf-8")
-    personal_markers.cache_clear()
+    _markers.cache_clear()
     with pytest.raises(EmploiLabError, match="cannot read the identifiers"): scan_outputs({"html": dataset/"r.html"}, dataset)
 
 
 def test_scanner_fails_closed_on_unreadable_spells(dataset):
     (dataset/"spells.parquet").write_bytes(b"nothing")
-    personal_markers.cache_clear()
+    _markers.cache_clear()
     with pytest.raises(EmploiLabError, match="cannot read the identifiers"): personal_markers(str(dataset))
 
 
 def test_scanner_dataset_without_emails_is_fine(tmp_path):
     d = tmp_path/"d"; d.mkdir(); example_spells().assign(seeker_id="abcdef0123456789").to_parquet(d/"spells.parquet")
-    personal_markers.cache_clear()
-    ids, fps, short = personal_markers(str(d))
-    assert ids == {"abcdef0123456789"} and fps == frozenset() and short == 3
+    _markers.cache_clear()
+    ids, fps = personal_markers(str(d))
+    assert ids == {"abcdef0123456789"} and fps == frozenset() and unsearchable_ids(str(d)) == 3
 
 
 def test_scanner_pdf_without_typst_source_is_not_published(dataset):
     (dataset/"r.pdf").write_bytes(b"%PDF-1.7")
-    personal_markers.cache_clear()
+    _markers.cache_clear()
     with pytest.raises(EmploiLabError, match="no Typst source beside it"): scan_outputs({"pdf": dataset/"r.pdf"}, dataset)
 
 
@@ -465,7 +465,7 @@ def test_scanner_finds_leaked_email_body(dataset):
     e = example_tables()["emails"].assign(body=[body], email_id=["M0420021224"])
     d = write_dataset(dataset.parent/"ds2", {**example_tables(), "emails": e}, meta={"as_of": "2026-09-30"})
     (d/"r.html").write_text(f"<p>Citation : {body}</p><p>M0420021224</p>", encoding="utf-8")
-    personal_markers.cache_clear()
+    _markers.cache_clear()
     assert {f["kind"] for f in scan_outputs({"html": d/"r.html"}, d)} == {"email body", "identifier"}
 
 
