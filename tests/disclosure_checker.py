@@ -303,6 +303,7 @@ def check_reports(paths, *, k: int = K) -> CheckResult:
     P.solve(targets, k, res)
     for key, j in P.var.items():  # a count of a row table (offers, an audit's n) published under k
         if key[0] in ("count", "n") and P.bounds[j][0] == P.bounds[j][1] and 1 <= P.bounds[j][0] < k:
-            res.recoverable.append({"cell": str(key), "value": int(P.bounds[j][0]), "bounds": "published", "where": P.where.get(key)})
+            res.recoverable.append({"cell": f"published {'n' if key[0] == 'n' else 'count'} @ {key[1:]}", "value": int(P.bounds[j][0]),
+                                    "bounds": "published", "where": P.where.get(key)})
     res.recoverable = list({(r["cell"], str(r["where"])): r for r in res.recoverable}.values())
     return res
