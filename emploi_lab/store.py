@@ -167,7 +167,7 @@ def cache_dir(*parts  # sub-folder names
              ) -> Path:
     "The cache folder (`EMPLOI_LAB_CACHE`, else `reports/_build/cache/`), or a sub-folder of it."
     env = os.environ.get("EMPLOI_LAB_CACHE")
-    return (Path(env) if env else project_root()/"reports"/"_build"/"cache").joinpath(*parts)
+    return (Path(env).expanduser().resolve() if env else project_root()/"reports"/"_build"/"cache").joinpath(*parts)  # absolute, like data folders
 
 def cache_key(*parts  # what the entry depends on
              ) -> str:
