@@ -191,6 +191,12 @@ def test_datasets_relative_data_dir_from_threads_that_change_folder(dataset, tmp
     with ThreadPoolExecutor(4) as ex: assert all(ex.map(work, range(12)))
 
 
+def test_datasets_relative_cache_folder_is_made_absolute(tmp_path, monkeypatch):
+    from emploi_lab.store import cache_dir
+    monkeypatch.chdir(tmp_path); monkeypatch.setenv("EMPLOI_LAB_CACHE", "cache")
+    assert cache_dir("artifacts") == tmp_path.resolve()/"cache"/"artifacts"
+
+
 def test_datasets_generate_into_non_empty_folder_refused_before_work(tmp_path):
     (tmp_path/"mine").mkdir(); (tmp_path/"mine"/"notes.txt").write_text("x")
     with pytest.raises(InputError, match="it holds files"): check_dataset_out(tmp_path/"mine")
