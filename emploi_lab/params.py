@@ -38,18 +38,23 @@ class Code(str):
 _Dumper = type("_Dumper", (yaml.SafeDumper,), {})
 _Dumper.add_representer(Code, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", str(s), style='"'))
 
-def dump_yaml(data: dict, header: str = "") -> str:
+def dump_yaml(data: dict,       # parameters, in the order to write them
+              header: str = "" # comment lines to put first
+             ) -> str:
     "`data` as YAML text (keys in the given order, `Code` values quoted), after `header` comment lines."
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=None, width=110)
     return "".join(f"# {line}\n" for line in header.splitlines()) + body
 
 # %% ../nbs/02_params.ipynb
-def territory_params(row) -> dict:
+def territory_params(row  # a row of `load_territories()`
+                    ) -> dict:
     "The identity part of a territory's parameter file, from a row of `load_territories()`."
     return {"territory": Code(row.territory), "name": row.name, "region_code": Code(row.region_code),
             "region_name": row.region_name, "overseas": bool(row.overseas), "neighbours": [Code(c) for c in row.neighbours]}
 
-def params_init(out_dir=None, force: bool = False) -> list:
+def params_init(out_dir=None,         # folder to write (default `params/`)
+                force: bool = False  # rewrite existing files (their settings are lost)
+               ) -> list:
     "Write `defaults.yml` and one `<code>.yml` per département into `out_dir`; keep existing files unless `force`."
     out, written = Path(out_dir or params_dir()), []
     files = {"defaults.yml": dump_yaml(DEFAULTS, "emploi-lab defaults: every run uses these unless a territory file overrides them.\nMade by `emploi-lab params init`.")}
@@ -81,7 +86,8 @@ def _check_keys(data: dict, defaults: dict, path: Path, identity: bool = True) -
     return problems
 
 # %% ../nbs/02_params.ipynb
-def load_defaults(params_path=None) -> dict:
+def load_defaults(params_path=None  # parameter folder (default `params/`)
+                 ) -> dict:
     "The shared parameters: `defaults.yml` of `params_path` (default `params/`), checked against `DEFAULTS`."
     path = Path(params_path or params_dir())/"defaults.yml"
     if not path.exists(): return dict(DEFAULTS)
@@ -90,7 +96,9 @@ def load_defaults(params_path=None) -> dict:
     return {**DEFAULTS, **data}
 
 # %% ../nbs/02_params.ipynb
-def load_params(territory: str, params_path=None) -> dict:
+def load_params(territory: str,    # a département code, or `FR` for France
+                params_path=None   # parameter folder (default `params/`)
+               ) -> dict:
     "Parameters of `territory` (a département code, or `FR` for France): defaults merged with the territory's file."
     root = Path(params_path or params_dir())
     defaults = load_defaults(root)
@@ -105,7 +113,8 @@ def load_params(territory: str, params_path=None) -> dict:
     return {**defaults, **own}
 
 # %% ../nbs/02_params.ipynb
-def check_params(params_path=None) -> list:
+def check_params(params_path=None  # parameter folder (default `params/`)
+                ) -> list:
     "Problems found by loading the parameters of every département (empty when all is well)."
     problems = []
     for code in territory_codes():

@@ -5,7 +5,7 @@
 # %% auto 0
 __all__ = ['EXIT_REASONS', 'EDUCATION', 'QUALIFICATION', 'NATIONALITY', 'CONTRACTS', 'OFFER_STATUS', 'STYLES', 'TABLES',
            'DATE_COLUMNS', 'EXPECTED', 'ENDS_AFTER_START', 'END_MATCHES_EXIT', 'Col', 'table_schema', 'validate_table',
-           'example_spells']
+           'example_spells', 'example_tables']
 
 # %% ../nbs/10_schemas.ipynb
 from dataclasses import dataclass
@@ -106,7 +106,10 @@ def _spell_rule(rule, *cols):
     "A row-wise check of `spells` that passes when one of its columns is missing (reported on its own)."
     return lambda df: rule(df) if set(cols) <= set(df) else pd.Series(True, index=df.index)
 
-def table_schema(name: str, as_of=None) -> pa.DataFrameSchema:
+# %% ../nbs/10_schemas.ipynb
+def table_schema(name: str,  # one of `TABLES`
+                 as_of=None  # the data end date: no date of something past may be after it
+                ) -> pa.DataFrameSchema:
     "The pandera schema of table `name`; dates must not be after `as_of` (if given)."
     cols = {c.name: pa.Column(_DTYPES[c.kind], _checks(c, as_of), nullable=c.nullable, unique=c.unique,
                               required=c.required, coerce=False) for c in TABLES[name]}
@@ -148,6 +151,7 @@ def _cast(col: Col, s: pd.Series) -> pd.Series:
     if col.kind in ("str", "territory", "rome", "cat"): return s.astype(object)
     return s
 
+# %% ../nbs/10_schemas.ipynb
 def _failure_problems(fc: pd.DataFrame, file: str, cols: dict) -> list:
     "Turn pandera failure cases into `Problem`s."
     probs, seen = [], set()
@@ -170,7 +174,12 @@ def _failure_problems(fc: pd.DataFrame, file: str, cols: dict) -> list:
     return probs
 
 # %% ../nbs/10_schemas.ipynb
-def validate_table(df: pd.DataFrame, name: str, *, file: str = None, as_of=None, parse: bool = None) -> pd.DataFrame:
+def validate_table(df: pd.DataFrame,     # the table as read (text cells from a CSV, typed ones from Parquet)
+                   name: str,            # its name, one of `TABLES`
+                   *, file: str = None,  # where it came from, for the messages
+                   as_of=None,           # the data end date
+                   parse: bool = None    # parse text cells (default: when the column is text)
+                  ) -> pd.DataFrame:
     "Parse (if text) and validate `df` as table `name`; raise `InputError` listing every problem."
     file, cols = file or name, {c.name: c for c in TABLES[name]}
     if df.empty: raise InputError(Problem(file, f"at least one data row for table '{name}'"))
@@ -184,6 +193,9 @@ def validate_table(df: pd.DataFrame, name: str, *, file: str = None, as_of=None,
             s, bad = _parse(c, s)
             probs += [Problem(file, _expected(c), column=c.name, row=i + 1, found=df[c.name].iloc[i])
                       for i in bad.to_numpy().nonzero()[0]]
+        elif c.kind == "int" and pd.api.types.is_float_dtype(s):  # a float column (Parquet): 34.5 is not an age of 34
+            bad = (s.notna() & (s != s.round())).to_numpy().nonzero()[0]
+            probs += [Problem(file, _expected(c), column=c.name, row=i + 1, found=float(s.iloc[i])) for i in bad]
         out[c.name] = _cast(c, s)
     if probs:  # unparseable cells: report them with the missing columns; value checks would only add noise
         raise InputError([Problem(file, "this column to be present", column=c.name) for c in cols.values()
@@ -192,10 +204,22 @@ def validate_table(df: pd.DataFrame, name: str, *, file: str = None, as_of=None,
     except pa.errors.SchemaErrors as e: raise InputError(_failure_problems(e.failure_cases, file, cols)) from None
 
 # %% ../nbs/10_schemas.ipynb
-def example_spells(n=3) -> pd.DataFrame:
+def example_spells(n: int = 3  # rows
+                  ) -> pd.DataFrame:
     "A tiny valid `spells` frame, for examples and tests."
     base = dict(seeker_id="s1", territory="01", rome_code="K2204", registered_at=pd.Timestamp("2024-01-15"),
                 ended_at=pd.Timestamp("2024-06-01"), exit_reason="employment", sex="F", age=34, education="bac",
                 qualification="employee", experience_years=6.5, rqth=False, qpv=False, nationality_group="french",
                 young_children=0, benefits=True, benefit_months=12, driving_licence=True)
     return pd.DataFrame([{**base, "spell_id": f"sp{i}"} for i in range(n)])[[c.name for c in TABLES["spells"]]]
+
+def example_tables() -> dict:
+    "One tiny valid frame per table (name → DataFrame), for examples and tests."
+    day = pd.Timestamp("2024-03-04")
+    return {"spells": example_spells(),
+            "offers": pd.DataFrame({"offer_id": ["o1", "o2"], "territory": ["01", "2A"], "rome_code": ["K2204", "N4105"],
+                                    "posted_at": [day, day], "contract_type": ["CDI", "CDD"], "status": ["filled", "open"]}),
+            "emails": pd.DataFrame({"email_id": ["e1"], "seeker_id": ["s1"], "territory": ["01"], "received_at": [day + pd.Timedelta(hours=9)],
+                                    "subject": ["Rendez-vous"], "body": ["Bonjour, je ne pourrai pas venir demain."]}),
+            "housing": pd.DataFrame({"territory": ["01", "2A"], "dwellings": [350_000, 120_000], "vacant_dwellings": [28_000, 14_000]}),
+            "childcare": pd.DataFrame({"territory": ["01", "2A"], "children_under_3": [18_000, 7_000], "places": [11_000, 3_500]})}
