@@ -163,10 +163,14 @@ def generate(*, out: str,          # dossier du jeu de données à écrire
              as_of: str = None,    # date d'arrêté des données, AAAA-MM-JJ
              overwrite: bool = False): # remplacer un dossier existant
     "Générer un jeu de données synthétique calibré, avec sa vérité terrain."
+    from emploi_lab.config import check_output_path
     from emploi_lab.params import load_defaults
     from emploi_lab.pipeline import build_dataset, dataset_summary  # heavy: the generator
+    from emploi_lab.store import check_dataset_out
+    settings = _generate_settings(scale, seed, months, as_of, load_defaults())
+    check_dataset_out(check_output_path(out, kind="dir"), overwrite)  # refused before the generation, not after
     t0 = time.perf_counter()
-    done = build_dataset(out, **_generate_settings(scale, seed, months, as_of, load_defaults()), overwrite=overwrite)
+    done = build_dataset(out, **settings, overwrite=overwrite)
     print(f"jeu de données écrit dans {done} en {french_number(time.perf_counter() - t0, 1)} s")
     print_table(dataset_summary(done), 3)
 
@@ -174,15 +178,16 @@ def generate(*, out: str,          # dossier du jeu de données à écrire
 def validate(dir: str,              # dossier contenant spells.csv (ou .parquet) et les autres tables
              *, max_problems: int = 50): # nombre maximal de problèmes affichés
     "Vérifier un dossier de tables CSV/Parquet ; code de sortie 2 au moindre problème."
-    from emploi_lab.store import validate_dataset
+    from emploi_lab.store import manifest_note, validate_dataset
     if probs := validate_dataset(dir): raise InputError(probs, max_shown=max_problems)
-    print(f"{dir}: valid")
+    print(f"{dir} : valide — {manifest_note(dir)}")
 
 @command("data")
 def summary(dir: str): # dossier du jeu de données
     "Chiffres clés d'un jeu de données."
     from emploi_lab.pipeline import dataset_summary
-    print_table(dataset_summary(dir), 3)
+    from emploi_lab.store import resolve_data_dir
+    print_table(dataset_summary(resolve_data_dir(dir, tables=("spells",))), 3)
 
 # %% ../nbs/44_cli.ipynb
 @command("refs")
@@ -241,7 +246,9 @@ def score(input: str,             # fichier CSV ou Parquet de courriels (id, rec
           explain: bool = False,  # ajouter les éléments qui ont poussé chaque courriel vers le haut (SHAP)
           model: str = None):     # dossier du modèle ou fichier .joblib (défaut : data/models/triage)
     "Noter un fichier de courriels par urgence et en extraire la date de rendez-vous."
+    from emploi_lab.config import check_output_path
     from emploi_lab.triage import score_file
+    check_output_path(out, inputs=[input] + ([model] if model else []))
     res = score_file(input, out, model=model, explain=explain)
     print(f"{len(res)} emails scored -> {out} ({int((res['urgency'] == 1).sum())} urgent)")
 
@@ -259,9 +266,11 @@ def fit(file: str,                # fichier CSV ou Parquet, une ligne par pério
         cv: folds = None,         # validation croisée à K blocs à la place (K >= 2)
         seed: int = 0):           # graine du découpage
     "Ajuster un modèle de survie ; écrire model.joblib, metrics.json et coefficients.csv (Cox)."
+    from emploi_lab.config import output_dir
     from emploi_lab.survival import fit_file
     if cv and test_size not in (0, 0.25): raise InputError(Problem("--cv", "either --cv or --test-size, not both", found=cv))
-    _, m = fit_file(file, duration, event, features, categorical or (), model, ties, 0 if cv else test_size, cv, seed, out)
+    with output_dir(out, command="survival fit", inputs=[file]) as tmp:  # only this command's earlier files are replaced
+        _, m = fit_file(file, duration, event, features, categorical or (), model, ties, 0 if cv else test_size, cv, seed, tmp)
     held = m.get("heldout", {}).get("c_index", m.get("cv", {}).get("c_index"))
     print(f"{model}: n={m['n']} events={m['events']} C-index fit={m['c_index_fit']:.4f}" + (f" held-out={held:.4f}" if held is not None else "") + f" -> {out}")
 
@@ -271,7 +280,9 @@ def predict(model: str,           # dossier (ou model.joblib) écrit par 'surviv
             *, out: str,          # fichier de sortie (.parquet ou CSV)
             horizons: horizons = (183.0, 365.0)): # horizons séparés par des virgules, dans l'unité de la durée
     "Ajouter à un fichier le score de risque, la durée médiane et P(événement avant chaque horizon)."
+    from emploi_lab.config import check_output_path
     from emploi_lab.survival import predict_file
+    check_output_path(out, inputs=[file, model])
     res = predict_file(model, file, out, horizons)
     print(f"{len(res)} rows -> {out}")
 
@@ -289,9 +300,11 @@ def audit(file: str,              # fichier CSV ou Parquet, une ligne par person
           seed: int = 0,          # graine du bootstrap
           n_boot: int = 1000):    # tirages bootstrap
     "Auditer un fichier : indicateurs par groupe avec intervalles, écarts signalés."
+    from emploi_lab.config import output_dir
     from emploi_lab.fairness import write_file_audit
-    res = write_file_audit(file, out, groups=group, decision=decision, label=label, score=score, top_k=top_k,
-                           reference=reference, min_n=min_n, seed=seed, n_boot=n_boot)
+    with output_dir(out, command="fairness audit", inputs=[file]) as tmp:
+        res = write_file_audit(file, tmp, groups=group, decision=decision, label=label, score=score, top_k=top_k,
+                               reference=reference, min_n=min_n, seed=seed, n_boot=n_boot)
     print(f"{len(res.sensitive)} rows, {len(res.flagged)} flagged disparities -> {Path(out)/'audit.json'}, {Path(out)/'audit.md'}")
 
 # %% ../nbs/44_cli.ipynb

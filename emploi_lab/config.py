@@ -185,16 +185,19 @@ def output_dir(out,               # the output folder
                inputs=()):        # what it reads (never replaced, never inside `out`)
     "Yield a temporary folder whose files, on success, replace this command's earlier outputs in `out` (and only those)."
     out = check_output_path(out, inputs=inputs, kind="dir")
-    old = own_output_dir(out, command=command)
+    old, fresh = own_output_dir(out, command=command), not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out, prefix=".new-", suffix=".tmp"))
+    tmp, done = Path(tempfile.mkdtemp(dir=out, prefix=".new-", suffix=".tmp")), False
     try:
         yield tmp
         new = _files_below(tmp)
         for rel in sorted(new): (out/rel).parent.mkdir(parents=True, exist_ok=True); os.replace(tmp/rel, out/rel)
         for rel in sorted(old - new): (out/rel).unlink(missing_ok=True)
         write_text_atomic(out/OUTPUT_MARKER, json.dumps({"command": command, "files": sorted(new)}, indent=1))
-    finally: _rmtree(tmp)
+        done = True
+    finally:
+        _rmtree(tmp)
+        if fresh and not done: _rmtree(out)  # a failed command leaves no folder it created
 
 # %% ../nbs/00_config.ipynb
 def file_sha256(path,               # the file

@@ -23,6 +23,7 @@ import pandas as pd
 
 import emploi_lab
 from .config import InputError, Problem
+from .disclosure import hidden_cells
 from .french import (NBSP, SECRET, MONTHS_SHORT, axis_formatter, date_fr, fmt_km, fmt_number, fmt_points, month_span,
                                plural, sort_key, territory_phrase, typeset)
 from .maps import colour_bar, draw_france, draw_region, france_figure, new_figure
@@ -224,7 +225,7 @@ def drivers_figure(artifacts_dir, territory: str, top: int = 8): # shared figure
 
 # %% ../nbs/42_sections.ipynb
 def top_offers_table(artifacts_dir, territory: str, n: int = 10) -> pd.DataFrame: # shared figures; INSEE code; rows
-    "The occupations with the most offers over 12 months in the territory, with the share of CDI."
+    "The occupations with the most offers over 12 months in the territory (at least k each), with the share of CDI."
     t = load_artifact(artifacts_dir, "top_offers")
     t = t[t.code == territory].sort_values(["offers", "rome_code"], ascending=[False, True]).head(n)
     return pd.DataFrame({"Métier (ROME)": _labels(t.rome_code),
@@ -453,6 +454,9 @@ def methodology_text(artifacts_dir) -> str: # shared figures
   masquées (« {SECRET} »), ainsi que d'autres cases choisies par Tau-Argus (méthode optimale, solveur HiGHS) pour que les
   totaux régionaux et nationaux ne permettent pas de les retrouver. Une part n'est publiée que si son numérateur, son
   complément et son dénominateur atteignent le seuil. Un journal de ces masquages accompagne chaque rapport.
+- **Offres d'emploi.** Elles décrivent des employeurs, mais un petit nombre peut désigner l'un d'eux : un métier n'est
+  cité que s'il a reçu au moins {info['k']} offres, et sa part de CDI suit la même règle que les parts de personnes.
+  Un effectif nul ne décrit personne et reste publié. Les lignes « dont » et les parts sont protégées avec leur total.
 - **Indicateurs.** Inscrits : périodes d'inscription en cours à la date d'arrêté ({date_fr(info['as_of'])}). Longue durée :
   inscrits depuis un an ou plus. Tension : offres déposées sur douze mois rapportées aux inscrits.
 - **Retour à l'emploi.** Estimateur de Kaplan–Meier ; les sorties pour un autre motif que l'emploi sont traitées comme
@@ -468,15 +472,17 @@ def methodology_text(artifacts_dir) -> str: # shared figures
 
 # %% ../nbs/42_sections.ipynb
 def disclosure_log(artifacts_dir, territory: str = None) -> dict: # shared figures; INSEE code (None: national)
-    "The disclosure log of a report: each protected table, its suppressions, the audit, and this territory's hidden cells."
-    info, kf = artifacts_info(artifacts_dir), load_artifact(artifacts_dir, "key_figures")
-    em = load_artifact(artifacts_dir, "emails")
-    tables = json.loads((Path(artifacts_dir)/"disclosure.json").read_text())
+    "The disclosure log of a report: each protected set, its suppressions, the audit, and every cell hidden in this report."
+    info, kf, em = artifacts_info(artifacts_dir), load_artifact(artifacts_dir, "key_figures"), load_artifact(artifacts_dir, "emails")
     if territory:
-        for t in tables:
-            f = em if t["table"] == "emails" else kf
-            t["this_territory"] = f[(f.level == "territory") & (f.code == territory)][f"{t['table']}_status"].iloc[0]
-    shares = ["long_term_share", "employment_exit_share"]
-    return {"k": info["k"], "territory": territory, "method": "Tau-Argus OPT (HiGHS) via pytauargus, FREQ(k,10); "
-            "a share needs k people in its numerator, complement and denominator", "tables": tables,
-            "shares_hidden_here": [c for c in shares if territory and pd.isna(_row(kf, "territory", territory)[c])]}
+        who = territory_identity(territory)
+        shown = [("territory", territory), ("region", who["region_code"]), ("nation", "Total")]
+    else: shown = [("region", c) for c in kf[kf.level == "region"].code] + [("nation", "Total")]
+    pick = lambda f: pd.concat([f[(f.level == lv) & (f.code == c)] for lv, c in shown])
+    hidden = (hidden_cells(pick(kf), table="chiffres clés", keys=["level", "code"], values=[m for m in MEASURES if m in kf]) +
+              hidden_cells(pick(em), table="courriels", keys=["level", "code"], values=["emails", "urgent_share", "appointment_share"]))
+    return {"k": info["k"], "territory": territory, "tables": json.loads((Path(artifacts_dir)/"disclosure.json").read_text()),
+            "method": "Tau-Argus OPT (HiGHS) via pytauargus on each total and its parts over département < région < France, "
+                      "then an attacker's linear programme closes any remaining leak; a share needs k people in its numerator, "
+                      "complement and base; offer counts under k are not published",
+            "hidden_cells": hidden}

