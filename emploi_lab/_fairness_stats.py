@@ -5,7 +5,7 @@
 # %% auto 0
 __all__ = ['METRICS', 'LABEL_METRICS', 'confusion_rates', 'codes', 'cell_counts', 'view', 'aggregate', 'multinomial',
            'jeffreys_interval', 'mover_difference', 'ratio_bounds', 'percentile_interval', 'max_t_critical',
-           'cumulative_incidence', 'censoring_survival', 'ipcw_brier']
+           'cumulative_incidence', 'harrell_c', 'censoring_survival', 'ipcw_brier']
 
 # %% ../nbs/30b_fairness_stats.ipynb
 import warnings
@@ -135,6 +135,15 @@ def cumulative_incidence(time, event, horizons, entry=None, competing=None) -> n
     cif = np.cumsum(s_before * h1)
     i = np.searchsorted(t, np.atleast_1d(horizons), side="right") - 1
     return np.where(i >= 0, cif[np.maximum(i, 0)], 0.0)
+
+# %% ../nbs/30b_fairness_stats.ipynb
+def harrell_c(time, event, risk) -> float:
+    "Harrell's C-index (higher `risk` = event sooner) by pairwise comparison: for samples of a few thousand rows."
+    t, e, r = np.asarray(time, float), np.asarray(event, bool), np.asarray(risk, float)
+    comparable = e[:, None] & (t[:, None] < t[None, :])
+    n = comparable.sum()
+    if not n: return np.nan
+    return float(((comparable & (r[:, None] > r[None, :])).sum() + 0.5 * (comparable & (r[:, None] == r[None, :])).sum()) / n)
 
 # %% ../nbs/30b_fairness_stats.ipynb
 def censoring_survival(time, event, competing=None):

@@ -32,7 +32,7 @@ def encode_features(X: pd.DataFrame) -> pd.DataFrame:
 def proxy_analysis(X,                     # the model's features, one row per person (no protected attribute needed)
                    sensitive_features,    # the protected attributes, same rows
                    *, cv: int = 3,        # cross-validation folds
-                   max_rows: int = 20_000, # rows used (a random sample beyond)
+                   max_rows: int = 5_000,  # rows used (a random sample beyond)
                    seed: int = 0) -> tuple: # random seed
     "(per attribute: AUC of predicting it from `X` and its strongest proxy; mutual information of each feature with each attribute)."
     X, s = pd.DataFrame(X).reset_index(drop=True), group_frame(sensitive_features)

@@ -14,7 +14,8 @@ from lifelines.utils import concordance_index
 from scipy.stats import norm
 
 from ._fairness_publish import K_ANON, MIN_N, group_frame
-from ._fairness_stats import censoring_survival, cumulative_incidence, ipcw_brier, jeffreys_interval, percentile_interval
+from ._fairness_stats import (censoring_survival, cumulative_incidence, harrell_c, ipcw_brier, jeffreys_interval,
+                                        percentile_interval)
 
 # %% ../nbs/30e_survival_fairness.ipynb
 ERR_PREDICTED_HORIZON = "predicted needs the horizon it refers to"
@@ -30,12 +31,15 @@ def _predictions(predicted, horizon) -> dict:
     return {float(horizon): np.asarray(predicted, float)}
 
 # %% ../nbs/30e_survival_fairness.ipynb
-def _group_metrics(i, time, event, entry, competing, risk, preds, G) -> dict:
-    "{(metric, horizon): value} of the rows `i` (NaN where not computable)."
+def _group_metrics(i, time, event, entry, competing, risk, preds, G, c_rows=None) -> dict:
+    "{(metric, horizon): value} of the rows `i` (NaN where not computable); the C-index on the first `c_rows` of them if given."
     out = {}
     if risk is not None:
-        try: out["c_index", np.nan] = concordance_index(time[i], -risk[i], event[i])  # lifelines: higher = longer time
-        except ZeroDivisionError: out["c_index", np.nan] = np.nan                      # no comparable pair
+        j = i if c_rows is None else i[:c_rows]
+        if len(j) <= 2000: out["c_index", np.nan] = harrell_c(time[j], event[j], risk[j])
+        else:
+            try: out["c_index", np.nan] = concordance_index(time[j], -risk[j], event[j])  # lifelines: higher = longer time
+            except ZeroDivisionError: out["c_index", np.nan] = np.nan                      # no comparable pair
     hs = sorted(preds)
     if hs:
         obs = cumulative_incidence(time[i], event[i], hs, None if entry is None else entry[i],
@@ -56,9 +60,13 @@ def _view_groups(s: pd.DataFrame, intersections) -> list:
     else: inter = [tuple(x) for x in (intersections or [])]
     return views + [(" & ".join(c), list(c)) for c in inter]
 
-def _boot(idx, n_boot, rng, f) -> pd.DataFrame:
-    "Bootstrap values of `f` over resamples of the rows `idx`."
-    return pd.DataFrame([f(idx[rng.integers(0, len(idx), len(idx))]) for _ in range(n_boot)])
+def _boot(idx, n_boot, rng, f, point: dict, c_rows: int) -> pd.DataFrame:
+    "Bootstrap values of `f` over resamples of the rows `idx`; the C-index by an m-out-of-n bootstrap beyond `c_rows` rows."
+    b = pd.DataFrame([f(idx[rng.integers(0, len(idx), len(idx))], c_rows) for _ in range(n_boot)])
+    key = ("c_index", np.nan)
+    if key in b and len(idx) > c_rows:  # a root-n statistic: deviations of m-row draws shrink by sqrt(m / n)
+        b[key] = point[key] + (b[key] - point[key]) * np.sqrt(c_rows / len(idx))
+    return b
 
 # %% ../nbs/30e_survival_fairness.ipynb
 def survival_audit(*, time,                   # days from registration (or entry origin) to exit or censoring
@@ -74,6 +82,7 @@ def survival_audit(*, time,                   # days from registration (or entry
                    ci: float = 0.95,          # interval level
                    intersections=True,        # True: every pair (and all features), a list of tuples, or False
                    tolerance: float = 0.05,   # a gap to the reference smaller than this is not flagged
+                   c_rows: int = 500,         # bootstrap draws of the C-index use this many rows (m-out-of-n) in larger groups
                    seed: int = 0) -> pd.DataFrame:  # random seed
     "Per group: n, events, C-index, predicted vs observed cumulative incidence and Brier at each horizon, with intervals and the gap to the reference."
     s = group_frame(sensitive_features)
@@ -82,16 +91,17 @@ def survival_audit(*, time,                   # days from registration (or entry
     entry, competing, risk, preds = arr(entry), arr(competing, bool), arr(risk_score), _predictions(predicted, horizon)
     if risk is None and not preds: raise ValueError(ERR_NOTHING)
     G = censoring_survival(time, event, competing)
-    f = lambda i: _group_metrics(i, time, event, entry, competing, risk, preds, G)
+    f = lambda i, c=None: _group_metrics(i, time, event, entry, competing, risk, preds, G, c)
     rng, rows = np.random.default_rng(seed), []
     for name, cols in _view_groups(s, intersections):
         keys = s[cols].agg(" & ".join, axis=1) if cols else pd.Series("all", index=s.index)
         groups = keys.groupby(keys, sort=True).indices
         est = {g: len(i) >= min_n and bool(event[i].any()) for g, i in groups.items()}
         ref = max((g for g in groups if est[g]), key=lambda g: len(groups[g]), default=None) if cols else None
-        boots = {g: _boot(i, n_boot, rng, f) if est[g] else None for g, i in groups.items()}
+        points = {g: f(i) for g, i in groups.items()}
+        boots = {g: _boot(i, n_boot, rng, f, points[g], c_rows) if est[g] else None for g, i in groups.items()}
         for g, i in groups.items():
-            rows += _rows(name, g, i, f(i), boots[g], est[g], ref, f(groups[ref]) if ref else {}, boots.get(ref), event, time, ci)
+            rows += _rows(name, g, i, points[g], boots[g], est[g], ref, points.get(ref, {}), boots.get(ref), event, time, ci)
     return _flag(pd.DataFrame(rows), ci, tolerance)
 
 # %% ../nbs/30e_survival_fairness.ipynb
