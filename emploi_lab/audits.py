@@ -142,6 +142,13 @@ def _flag_lines(d: dict, top: int = 6) -> list:
                 for r in sv[sv.flagged].head(top).itertuples()]
     return out
 
+def _flag_count(d: dict) -> str:
+    "How many disparities are flagged, decisions and survival apart."
+    n, sv = len(d.get("flagged", [])), sum(bool(r.get("flagged")) for r in d.get("survival") or [])
+    parts = [f"{n} sur les décisions" + (" (les plus grandes ci-dessous)" if n > 6 else "")] if n else []
+    parts += [f"{sv} sur le délai de retour à l'emploi"] if sv else []
+    return " ; ".join(parts) or "aucune"
+
 def _mitigation_line(d: dict) -> str:
     "The mitigation tried and its cost, in one French sentence."
     m = pd.DataFrame(d.get("mitigation") or [])
@@ -178,7 +185,7 @@ def front_page(d: dict,                 # the published audit (audit.json)
               f"- **Ce qui est audité** : {fr_count(s['n_rows'])} {s.get('unit', 'personnes')}"
               + (f", {measured_on}" if measured_on else "") + f" ; {len(views) - n_inter} attributs et {n_inter} croisement{'s' if n_inter > 1 else ''}, "
               f"{groups} groupes ; référence : {reference_label(s['reference'])} ; moins de {s['min_n']} → non estimable.",
-              f"- **Disparités signalées** : {len(flags) if flags else 'aucune'}", *[f"  - {x}" for x in flags],
+              f"- **Disparités signalées** : {_flag_count(d)}", *[f"  - {x}" for x in flags],
               f"- **Atténuation essayée et son coût** : {_mitigation_line(d)}", f"- **Risque résiduel** : {residual_risk}",
               f"- **Contrôle humain** : {oversight} {override}",
               f"- **Traçabilité** : données {s.get('data_fingerprint') or 'non renseignées'}, modèle {s.get('model_version') or 'non renseigné'}"

@@ -7,6 +7,8 @@ __all__ = ['ERR_ROWS', 'CONSTRAINTS', 'encode_features', 'proxy_analysis', 'Scor
            'compare_mitigations']
 
 # %% ../nbs/31b_mitigation.ipynb
+import warnings
+
 import numpy as np
 import pandas as pd
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
@@ -46,7 +48,9 @@ def proxy_analysis(X,                     # the model's features, one row per pe
     for c in s:
         y = pd.factorize(s[c], sort=True)[0]
         clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-        p = cross_val_predict(clf, Xe, y, cv=StratifiedKFold(cv, shuffle=True, random_state=seed), method="predict_proba")
+        with warnings.catch_warnings():  # a rare group may miss from a fold: its AUC share is then estimated on fewer folds
+            warnings.simplefilter("ignore", UserWarning); warnings.simplefilter("ignore", RuntimeWarning)
+            p = cross_val_predict(clf, Xe, y, cv=StratifiedKFold(cv, shuffle=True, random_state=seed), method="predict_proba")
         auc = roc_auc_score(y, p[:, 1]) if p.shape[1] == 2 else roc_auc_score(y, p, multi_class="ovr", average="macro")
         mi[c] = mutual_info_classif(Xo, y, discrete_features=discrete, random_state=seed)
         summary.append(dict(attribute=c, levels=int(y.max() + 1), auc=float(auc),
