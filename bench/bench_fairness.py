@@ -51,10 +51,10 @@ def _run(kind, rows, n_boot, queue):
     t0 = time.perf_counter()
     if kind == "emploi_lab":
         a = FairnessAudit(y_true=df.label, y_pred=df.decision, sensitive_features=df[FEATURES], metrics=METRICS5,
-                          n_boot=n_boot, seed=0)
-        info = dict(views=len(a.views), groups=int((a.table.feature != "overall").sum() // len(a.metrics)),
-                    intersection_groups=int(a.table.feature.eq(" & ".join(FEATURES)).sum() // len(a.metrics)),
-                    metrics=list(a.metrics), disparities=len(a.disparities), flagged=int(a.flagged.shape[0]))
+                          n_boot=n_boot, seed=0, intersections=[tuple(FEATURES)])  # the 18-group intersection, as fairlearn's
+        info = dict(views=len(a.views), groups=int((a.table.feature != "overall").sum() // len(METRICS5)),
+                    intersection_groups=int(a.table.feature.eq(" & ".join(FEATURES)).sum() // len(METRICS5)),
+                    metrics=list(a.settings["metrics"]), disparities=len(a.disparities), flagged=int(a.flagged.shape[0]))
     else:
         mf = MetricFrame(metrics={"selection_rate": selection_rate, "tpr": true_positive_rate, "fpr": false_positive_rate,
                                   "fnr": false_negative_rate, "accuracy": accuracy_score},

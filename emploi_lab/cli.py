@@ -5,7 +5,8 @@
 # %% auto 0
 __all__ = ['GROUPS', 'COMMANDS', 'command', 'horizons', 'folds', 'csv_list', 'add_arguments', 'french_number', 'print_table',
            'print_json', 'run', 'generate', 'validate', 'summary', 'build', 'init', 'show', 'check', 'train', 'score',
-           'fit', 'predict', 'audit', 'forecast', 'suggest', 'mobility_suggest', 'build_parser', 'main']
+           'fit', 'predict', 'audit', 'verify', 'monitor', 'forecast', 'suggest', 'mobility_suggest', 'build_parser',
+           'main']
 
 # %% ../nbs/44_cli.ipynb
 import argparse
@@ -31,7 +32,8 @@ GROUPS = {  # group → help line (the order of `emploi-lab --help`)
     "params": "fichiers de paramètres : valeurs par défaut et un fichier par territoire",
     "triage": "tri des courriels par urgence : entraîner, noter",
     "survival": "délai de retour à l'emploi sur n'importe quel fichier : ajuster, prédire",
-    "fairness": "audits d'équité de décisions, de prédictions et de scores",
+    "fairness": "audits d'équité de décisions, de prédictions et de scores ; vérifier la chaîne d'empreintes d'un lot",
+    "monitor": "dérive entre deux millésimes de données : variables d'entrée et performance du modèle",
     "recruitment": "potentiel de recrutement par territoire et métier",
     "reconversion": "pistes de reconversion vers un métier proche",
     "mobility": "pistes de mobilité géographique",
@@ -289,23 +291,42 @@ def predict(model: str,           # dossier (ou model.joblib) écrit par 'surviv
 # %% ../nbs/44_cli.ipynb
 @command("fairness")
 def audit(file: str,              # fichier CSV ou Parquet, une ligne par personne
-          *, group: list[str],    # colonne sensible (à répéter ; leur croisement est aussi audité)
+          *, group: list[str],    # colonne sensible (à répéter ; leurs croisements deux à deux sont aussi audités)
           out: str,               # dossier de audit.json et audit.md
           decision: str = None,   # colonne de décision binaire (1 = retenu)
           label: str = None,      # colonne de résultat binaire (1 = issue favorable)
           score: str = None,      # colonne de score (probabilité du résultat quand --label est donné)
           top_k: float = None,    # auditer la règle « retenir les PCT % de scores les plus élevés »
           reference: list[str] = None, # groupe de référence COL=VALEUR (défaut : le plus grand groupe)
-          min_n: int = 30,        # plus petit groupe montré
+          min_n: int = 30,        # plus petit groupe estimé (au moins 11)
           seed: int = 0,          # graine du bootstrap
           n_boot: int = 1000):    # tirages bootstrap
     "Auditer un fichier : indicateurs par groupe avec intervalles, écarts signalés."
     from emploi_lab.config import output_dir
-    from emploi_lab.fairness import write_file_audit
-    with output_dir(out, command="fairness audit", inputs=[file]) as tmp:
+    from emploi_lab.fairness_files import write_file_audit
+    with output_dir(out, command="fairness audit", inputs=[file]) as tmp:  # only this command's earlier files are replaced
         res = write_file_audit(file, tmp, groups=group, decision=decision, label=label, score=score, top_k=top_k,
                                reference=reference, min_n=min_n, seed=seed, n_boot=n_boot)
-    print(f"{len(res.sensitive)} rows, {len(res.flagged)} flagged disparities -> {Path(out)/'audit.json'}, {Path(out)/'audit.md'}")
+    print(f"{french_number(res.n_rows, 0)} lignes, {len(res.flagged)} disparités signalées -> {Path(out)/'audit.json'}, {Path(out)/'audit.md'}")
+
+@command("fairness")
+def verify(run_dir: str):         # dossier d'un lot écrit par `emploi-lab run`
+    "Recalculer l'empreinte des données et vérifier chaque maillon de la chaîne (manifeste, figures, audits, fiches, rapports)."
+    from emploi_lab.verify import verify_run
+    links = verify_run(run_dir)
+    print(f"chaîne intacte : empreinte {links.fingerprint.iloc[0]}, {len(links)} maillons vérifiés")
+    print_table(links[["link", "ok"]].rename(columns={"link": "maillon"}))
+
+@command("monitor", "")
+def monitor(data_old: str,        # dossier du millésime sur lequel le modèle a été construit
+            data_new: str,        # dossier d'un millésime plus récent
+            *, out: str,          # dossier du rapport (monitor.md, monitor.json)
+            seed: int = 0):       # graine du partage
+    "Comparer deux millésimes : distributions des variables d'entrée et performance du modèle de durée."
+    from emploi_lab.monitor import monitor as compare
+    from emploi_lab.store import resolve_data_dir
+    res = compare(resolve_data_dir(data_old), resolve_data_dir(data_new), out=out, seed=seed)
+    print(res["report"])
 
 # %% ../nbs/44_cli.ipynb
 @command("recruitment")

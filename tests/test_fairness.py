@@ -9,18 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from emploi_lab._fairness_publish import records
 from emploi_lab.fairness import (
+    ERR_ONE_LEVEL,
     METRICS,
     FairnessAudit,
-    ci_coverage,
-    detection_rate,
     fairlearn_metric_frame,
-    false_alarm_rate,
-    simulate_decisions,
-    simulate_proxy_data,
     survival_audit,
     top_k_decision,
 )
+from emploi_lab.fairness_testing import simulate_decisions, simulate_proxy_data
+from emploi_lab.fairness_validation import ci_coverage, detection_rate, false_alarm_rate, generator_disparities
 
 GROUPS = ["sex", "nationality_group"]
 
@@ -56,6 +55,8 @@ def test_cli_writes_audit_and_matches_groupby(cli, tmp_path, sim, kind):
         expected = chosen.groupby(df[view]).mean()
         assert max(abs(got[g] - expected[g]) for g in expected.index) < 1e-9
     inter, _ = _selection(tmp_path/"out"/"audit.json", "sex & nationality_group & territory")
+    pair, _ = _selection(tmp_path/"out"/"audit.json", "sex & nationality_group")  # the pairs are audited too
+    assert pair and all(v is not None for v in pair.values())
     expected = chosen.groupby([df.sex, df.nationality_group, df.territory]).mean()
     sizes = chosen.groupby([df.sex, df.nationality_group, df.territory]).size()
     for k, v in expected.items():
@@ -105,7 +106,8 @@ def test_intervals_match_fairlearn_bootstrap():
         warnings.simplefilter("ignore")
         mf = fairlearn_metric_frame(y_true=small.label, y_pred=small.decision, sensitive_features=small["sex"],
                                     n_boot=300, ci_quantiles=[0.025, 0.975], random_state=0)
-    a = FairnessAudit(y_true=small.label, y_pred=small.decision, sensitive_features=small["sex"], min_n=0, n_boot=4000, seed=1)
+    a = FairnessAudit(y_true=small.label, y_pred=small.decision, sensitive_features=small["sex"], min_n=0, n_boot=4000, seed=1,
+                      interval="bootstrap")
     lo, hi = [x.loc["sex"][list(METRICS)].to_numpy() for x in a.by_group_ci]
     flo, fhi = [x[list(METRICS)].to_numpy() for x in mf.by_group_ci]
     gap = np.abs(np.r_[lo - flo, hi - fhi]) / np.r_[hi - lo, hi - lo]
@@ -141,38 +143,19 @@ def test_small_groups_are_not_estimable_never_fair():
 
 
 def test_synthetic_generator_disparities_detected():
-    """On emploi_lab.synth data, each injected disparity (truth["disparities"]) shows up as a positive calibration gap of
-    the justified-only true model (observed return to work below what the profile explains), the full true model does not."""
-    synth = pytest.importorskip("emploi_lab.synth")
-    ds = synth.generate(scale=0.002, seed=3)
-    sp, truth = ds.tables["spells"], ds.truth
-    sp = sp[sp.registered_at >= pd.Timestamp(truth["window_start"])].reset_index(drop=True)  # no left truncation
-    time = (sp.ended_at.fillna(pd.Timestamp(truth["as_of"])) - sp.registered_at).dt.days + 0.5
-    event = (sp.exit_reason == "employment").to_numpy()
-    justified = copy.deepcopy(truth)
-    justified["disparities"] = {}
-    members = {"non_eu_penalty": ("nationality_group", sp.nationality_group.eq("non_eu")),
-               "women_with_young_children": ("mother_young_children", sp.sex.eq("F") & sp.young_children.gt(0)),
-               "qpv_address_penalty": ("qpv", sp.qpv.astype(bool))}
-    assert set(truth["disparities"]) == set(members)
-    groups = pd.DataFrame({col: np.where(m, "yes", "no") for col, m in members.values()})
-    excess = {}
-    for model, t in [("justified", justified), ("full", truth)]:
-        p = 1 - synth.true_survival(sp, t, [365])[:, 0]
-        a = survival_audit(time=time, event=event, sensitive_features=groups, predicted=p, horizon=365,
-                           intersections=False, n_boot=200).set_index(["feature", "group", "metric"])
-        for name, (col, _) in members.items():
-            gap, other = a.loc[(col, "yes", "calibration_gap")], a.loc[(col, "no", "calibration_gap")]
-            print(f"{model:9s} {name:26s} gap {gap.value:+.3f} [{gap.ci_low:+.3f}; {gap.ci_high:+.3f}] vs rest {other.value:+.3f}")
-            excess[model, name] = gap.value - other.value
-            if model == "justified":
-                assert gap.ci_low > 0  # detected: the CI excludes parity
-    for name in members:  # the full truth explains (most of) what the justified-only model misses
-        assert excess["justified", name] - excess["full", name] > 0.03 and abs(excess["full", name]) < 0.05
+    """On emploi_lab.synth data, each injected disparity (truth["disparities"]) is flagged by a survival audit of the
+    justified-only true model (observed return to work below what the profile explains), none with the full truth."""
+    from emploi_lab.synth import generate
+    ds = generate(scale=0.002, seed=3)
+    gd = generator_disparities(ds, n_boot=200)
+    print(gd.round(3).to_string())
+    assert set(gd.disparity) == set(ds.truth["disparities"])
+    assert gd[gd.model == "justified"].flagged.all() and (gd[gd.model == "justified"].ci_low > 0).all()
+    assert not gd[gd.model == "full"].flagged.any()
 
 
 def test_report_runs_with_papermill_and_shows_no_rows(tmp_path):
-    pm = pytest.importorskip("papermill")
+    import papermill as pm
     from emploi_lab.config import project_root
     df = simulate_proxy_data(n=600, seed=1)
     df["person_id"] = [f"PID-{i:06d}" for i in range(len(df))]
@@ -188,7 +171,10 @@ def test_report_runs_with_papermill_and_shows_no_rows(tmp_path):
     nb = json.loads(text)
     kinds = [o.get("data", {}).keys() for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     assert sum("image/png" in k for k in kinds) >= 4            # by group, disparities, calibration, mitigation
-    assert "Model card: test" in text and "strongest_proxy" in text
+    shown = "\n".join(str(o.get("data", {}).get("text/markdown", "")) + str(o.get("data", {}).get("text/html", ""))
+                      for c in json.loads(text)["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
+    assert "Fiche du modèle : test" in shown and "variable la plus liée" in shown and "Page de garde" in shown
+    assert not any(w in shown for w in ("Model card", "Intended use", "selection_rate", "largest", "Flagged")), shown[:3000]
 
 
 def _tiny_groups(n=1000, seed=2):
@@ -225,6 +211,24 @@ def test_exports_never_show_a_rate_for_a_group_under_k_anon():
     assert "< 11" in row and all(c.strip() in ("tiny", "< 11", "non estimable", "") for c in row.split("|")), row
 
 
+def test_no_interval_has_zero_width():
+    df = simulate_decisions(n=2000, seed=5)
+    df.loc[df.nationality_group == "eu", "decision"] = 0  # a rate of 0 % in a group of ~200
+    a = FairnessAudit(y_true=df.label, y_pred=df.decision, y_score=df.score, sensitive_features=df[["sex", "nationality_group"]],
+                      n_boot=200)
+    j = json.loads(a.to_json())
+    pairs = [("ci_low", "ci_high"), ("difference_ci_low", "difference_ci_high"), ("ratio_ci_low", "ratio_ci_high")]
+    widths = [r[hi] - r[lo] for t in ("overall", "by_group", "disparities", "calibration_by_decile") for r in j[t]
+              for lo, hi in pairs if r.get(lo) is not None and r.get(hi) is not None]
+    eu = [r for r in j["by_group"] if r["group"] == "eu" and r["metric"] == "selection_rate"][0]
+    assert eu["value"] == 0 and eu["ci_high"] > 0 and len(widths) > 50 and min(widths) > 0
+
+
+def test_errors_are_module_constants():
+    with pytest.raises(ValueError, match=ERR_ONE_LEVEL):
+        FairnessAudit(y_pred=[0, 1, 1], sensitive_features=["a", "a", "a"])
+
+
 def test_no_masked_count_recoverable_by_subtraction():
     df = _tiny_groups()
     a = FairnessAudit(y_true=df.label, y_pred=df.decision, sensitive_features=df[["sex", "nationality_group"]], n_boot=50)
@@ -250,9 +254,8 @@ def test_no_masked_count_recoverable_by_subtraction():
 
 
 def test_denominator_under_k_anon_is_suppressed():
-    from emploi_lab.fairness import _records
-    assert _records(pd.DataFrame({"n": [40], "denominator": [3], "value": [1.0]})) == [
-        {"n": 40, "denominator": None, "value": 1.0, "denominator_suppressed": True}]
+    assert records(pd.DataFrame({"n": [40], "denominator": [3], "value": [1.0]})) == [
+        {"n": 40, "denominator": None, "value": 1.0, "denominator_suppressed_reason": "< 11", "denominator_suppressed": True}]
 
 
 def test_survival_audit_masks_small_counts():
@@ -266,7 +269,7 @@ def test_survival_audit_masks_small_counts():
 
 
 def test_audit_files_use_the_project_reader(tmp_path, monkeypatch):
-    import emploi_lab.fairness as F
+    import emploi_lab.fairness_files as F
     (tmp_path/"latin1.csv").write_bytes("sex,decision\nF\xe9,1\nM,0\n".encode("latin-1"))
     with pytest.raises(F.InputError, match="latin1.csv, row 1: expected a readable CSV or Parquet file \\(UTF-8 text"):
         F.read_audit_file(tmp_path/"latin1.csv")
