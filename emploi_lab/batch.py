@@ -167,7 +167,7 @@ def write_manifest(out, *, data_dir, artifacts_dir, parameters: dict, records: l
          "python": sys.version.split()[0], "created": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
          "parameters": parameters, "data": {"dir": str(Path(data_dir).resolve()), "fingerprint": short_fingerprint(dataset_fingerprint(data_dir)),
                                             "files": read_manifest(data_dir).get("files", {})},
-         "artifacts": artifacts_info(artifacts_dir), "timings_s": timings,
+         "artifacts": {**artifacts_info(artifacts_dir), "dir": str(Path(artifacts_dir).resolve())}, "timings_s": timings,
          "reports": [{k: r.get(k) for k in ("name", "report", "status", "error", "seconds", "outputs")} for r in records],
          "outputs": files}
     return write_text_atomic(out/"manifest.json", json.dumps(m, indent=1, default=str))

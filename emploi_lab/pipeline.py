@@ -328,7 +328,8 @@ def train_recruitment(data_dir, as_of, out, *, k: int, horizon: int = 3) -> dict
     panel = monthly_offers(offers, as_of)
     bt = backtest(panel, horizon, n_origins=2)  # computed once: for the intervals and for the audit
     fc, mase, model = forecast_offers(panel, horizon, backtest_frame=bt)
-    audit = try_audit(Path(out)/"models"/"recruitment", audit_recruitment, bt, panel, k=k, model=model, horizon=horizon, data_dir=data_dir)
+    audit = try_audit(Path(out)/"models"/"recruitment", audit_recruitment, bt, panel, k=k, model=model, horizon=horizon, data_dir=data_dir,
+                      code_version=figures_version())
     fc = fc[fc.last_12_months >= k]
     fc[["territory", "rome_code", "expected_offers", "low", "high", "last_12_months"]].to_parquet(Path(out)/"recruitment.parquet", index=False)
     return {"series": int(len(fc)), "horizon_months": horizon, "seconds": round(time.perf_counter() - t0, 2),
@@ -344,7 +345,8 @@ def train_territory_intelligence(data_dir, as_of, out, *, k: int, chunk: int = 2
     adv = load_advisor(data_dir)
     flags = pd.concat([flag_seekers(adv, seekers.iloc[i:i + chunk].reset_index(drop=True))
                        for i in range(0, len(seekers), chunk)], ignore_index=True)
-    audit = try_audit(out/"models"/"reconversion", audit_reconversion, adv, seekers, flags, data_dir=data_dir, k=k)
+    audit = try_audit(out/"models"/"reconversion", audit_reconversion, adv, seekers, flags, data_dir=data_dir, k=k,
+                      code_version=figures_version())
     flags["territory"], flags["rome_code"] = seekers.territory.to_numpy(), seekers.rome_code.to_numpy()
     tot = flags.groupby("territory").agg(registered=("flag", "size"), flagged=("flag", "sum")).reset_index()
     tot["flag_share"] = tot.flagged / tot.registered
@@ -386,7 +388,8 @@ def _train_models(data_dir, as_of, out, k: int, log) -> dict:
     steps = {"survival": ("délai de retour à l'emploi", lambda: train_survival(data_dir, as_of, out, k=k)),
              "recruitment": ("prévision des offres", lambda: train_recruitment(data_dir, as_of, out, k=k)),
              "territory_intelligence": ("reconversion et mobilité", lambda: train_territory_intelligence(data_dir, as_of, out, k=k)),
-             "triage": ("tri des courriels", lambda: try_audit(out/"models"/"triage", audit_triage, data_dir, as_of, k=k))}
+             "triage": ("tri des courriels", lambda: try_audit(out/"models"/"triage", audit_triage, data_dir, as_of, k=k,
+                                                                  code_version=figures_version()))}
     done = {}
     for i, (name, (label, train)) in enumerate(steps.items(), 1):
         log(f"Modèles ({i}/{len(steps)}) : {label}…")
