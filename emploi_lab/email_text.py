@@ -175,7 +175,7 @@ EXCLUDE_BEFORE = re.compile(
     r"(?:\bdepuis|a partir d[ue]|a compter d[ue]|jusqu'?(?:au|a)\b|jusqu a\b|\bavant(?![-\w])|\bapres(?![-\w])|au plus tard|preleve\w*|prelevement|commen?a?n?c\w*"
     r"|coman\w*|comence\w*|debut\w*|demarr\w*|prise de (?:poste|fonctions?)|signature|signer|cloture|deposer|depose|limite|expire\w*"
     r"|termine\w*|\bfin\b|\bnee? (?:le|en)|naissance|valable|ferme|ouvre|verse\w*|arriv\w*|\bvers\b|au lieu|(?<!d')(?<!d)embauche\w*|travaill?\w* (?:le|du)"
-    r"|arret\w*|hospitalis\w*|\bdu \d{1,2} au\b|le loyer|actualis\w*|paiement|payer)\W*(?:\w+\W+){0,2}?$")
+    r"|arret\w*|hospitalis\w*|\bdu \d{1,2} au\b|le loyer|actualis\w*|paiement|payer|inscri\w*|demenag\w*)\W*(?:\w+\W+){0,2}?$")
 RECEIVED_RE = re.compile(r"\b(?:recu|recois|recoit|appris|decouvert|envoye|ecrit|appele\w*|appelle\w*|telephone)\b")
 SANCTION_RE = re.compile(r"\b(?:radi\w*|avertissement|sanction\w*|supprim\w*|suppression|penalit\w*)\b")
 PAST_RE = re.compile(

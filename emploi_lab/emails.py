@@ -179,7 +179,7 @@ def compose_email(received: datetime, # when the email is received: relative dat
         appt, timed, a = _appointment(SITUATIONS[_KEYS["confirm"]], received, rng)  # an appointment named in passing
         sentences.append(_cap(expand("{J'aimerais en parler|On pourra en parler|Je vous en parlerai} {lors de|à} <rdv> <de_when>.", rng, **(slots | a))))
     elif rng.random() < .12:  # a second topic, without an appointment
-        other = SITUATIONS[rng.choice([k for k, s in enumerate(SITUATIONS) if s["appt"] is None and s["category"] != category])]
+        other = SITUATIONS[rng.choice([k for k, s in enumerate(SITUATIONS) if s["appt"] is None and s["category"] not in (category, "detresse")])]
         extra = _cap(expand(rng.choice(other["parts"][0]), rng, **slots))
         extra += "" if extra.endswith((".", "?", "!")) else "."
         lead = rng.choice(["Autre chose : ", "Par ailleurs, ", "Aussi, ", "", "Et "])
