@@ -46,7 +46,8 @@ def _is_name_line(line: str) -> bool:
     return len(caps) == len(words) and not line.rstrip().endswith(("?", "!"))
 
 # %% ../nbs/13a_email_text.ipynb
-def segment(body: str) -> dict:
+def segment(body: str, # an email body as received
+           ) -> dict:
     "The sender's own text of an email body, split from the quoted or forwarded history and the signature."
     body = str(body).replace("\r\n", "\n").replace("\r", "\n").replace("\u2019", "'")
     q = QUOTE_START.search(body)
@@ -84,7 +85,8 @@ KEEP_CAPS = {"france", "travail", "pôle", "emploi", "je", "j'ai", "bonjour", "m
              "juillet", "août", "septembre", "octobre", "novembre", "décembre", "demain", "aujourd'hui", "hier", "désolé", "pardon"}
 
 # %% ../nbs/13a_email_text.ipynb
-def mask(text: str) -> str:
+def mask(text: str, # any text of an email
+        ) -> str:
     "`text` with e-mail addresses, phones, identifiers, addresses, and names (after a civility or capitalised mid-sentence) masked."
     for pat, rep in MASKS: text = pat.sub(rep, text)
     def cap(m):
@@ -129,7 +131,8 @@ D_ELISION_RE = re.compile(r"\bd(?=hier\b|aujourd|ojourd|apres[ -]?demain|apres[ 
 WORD_RE = re.compile(r"\b[a-z]{4,11}\b")
 
 # %% ../nbs/13a_email_text.ipynb
-def normalise(text: str) -> str:
+def normalise(text: str, # masked text of an email
+             ) -> str:
     "Lower-case, accent-free, one spelling for date and appointment words, elisions restored."
     t = _ascii(str(text).replace("\u2019", "'").lower())
     t = WORD_RE.sub(lambda m: FUZZY.get(m.group(0), m.group(0)), t)
@@ -283,7 +286,8 @@ def _time_value(x):
     return h, mi
 
 
-def find_times(t):
+def find_times(t: str, # normalised text
+              ) -> list:
     "Clock times in normalised text `t`: (start, end, (hour, minute), excluded, attached-to-keyword)."
     out = []
     for x in TIME_RE.finditer(t):
@@ -320,7 +324,11 @@ def _valid_date(t, m, sent, times_near, keys):
     return near_key or bool(times_near)
 
 # %% ../nbs/13a_email_text.ipynb
-def find_appointment(t: str, base: datetime, quoted: str = "", refers: bool = False):
+def find_appointment(t: str,            # normalised subject and own text
+                     base: datetime,    # when the email was received
+                     quoted: str = "",  # the masked quoted or forwarded history
+                     refers: bool = False, # whether the own text refers to an appointment ("le rendez-vous ci-dessous")
+                    ) -> tuple:
     "(datetime, hour stated) of the appointment in normalised text `t` written at `base`; the quoted text when `t` names one without a date."
     times = find_times(t)
     keys = [k.start() for k in KEY_RE.finditer(t)]

@@ -107,7 +107,8 @@ def prepare(emails: pd.DataFrame, # emails with received_at, subject, body
 EXTRA_NAMES = [f"appt:{b}" for b in BUCKETS] + [f"move×{b}" for b in BUCKETS] + [f"confirm×{b}" for b in BUCKETS] + \
               ["calm", "distress", "hour_stated", "move", "confirm"]
 
-def extra_features(prep: pd.DataFrame) -> np.ndarray:
+def extra_features(prep: pd.DataFrame, # `prepare` output
+                  ) -> np.ndarray:
     "Appointment bucket one-hot, its crosses with a wish to move and with a confirmation, and the lexicon flags."
     n = len(prep)
     b = np.zeros((n, len(BUCKETS)), np.float32)
@@ -140,7 +141,11 @@ def _matrix(self: TriageModel, prep: pd.DataFrame, fit: bool = False):
 def _quiet(step, done): pass
 
 @patch
-def fit(self: TriageModel, emails: pd.DataFrame, prep: pd.DataFrame = None, progress=None):
+def fit(self: TriageModel,
+        emails: pd.DataFrame,     # labelled emails: received_at, subject, body, urgency, category
+        prep: pd.DataFrame = None, # their `prepare` output, when already computed
+        progress=None,            # callback(step, fraction) told how far training is
+       ):
     "Fit on `emails` labelled with `urgency` and `category`; `progress(step, fraction)` is told how far it is; returns self."
     progress = progress or _quiet
     missing = [c for c in ("received_at", "subject", "body", "urgency", "category") if c not in emails]
@@ -177,7 +182,10 @@ def choose_threshold(p_urgent: np.ndarray,   # P(urgency 1) of labelled emails
 
 # %% ../nbs/20_triage.ipynb
 @patch
-def predict_frame(self: TriageModel, emails: pd.DataFrame, prep: pd.DataFrame = None) -> pd.DataFrame:
+def predict_frame(self: TriageModel,
+                  emails: pd.DataFrame,      # emails with received_at, subject, body
+                  prep: pd.DataFrame = None, # their `prepare` output, when already computed
+                 ) -> pd.DataFrame:
     "p_urgent, urgency, category, appointment_at, hour_stated, distress for each email (same index)."
     check_is_fitted(self, "urgency_lr_")
     prep = prepare(emails) if prep is None else prep
@@ -225,7 +233,9 @@ def feature_label(name: str, # a name of `TriageModel.feature_names_`
             "move": "report ou absence", "confirm": "confirmation"}[name]
 
 @patch
-def contributions(self: TriageModel, prep_row: pd.Series) -> dict:
+def contributions(self: TriageModel,
+                  prep_row: pd.Series, # one row of `prepare` output
+                 ) -> dict:
     "What each word, phrase and the appointment read add to one prepared email's urgency-1 log-odds (vs the other urgencies)."
     X = self._matrix(prep_row.to_frame().T)
     coef, k = self.urgency_lr_.coef_, list(self.urgency_lr_.classes_).index(1)
@@ -246,7 +256,10 @@ def contributions(self: TriageModel, prep_row: pd.Series) -> dict:
     return {key: c for key, c in out.items() if "<" not in key and key.strip("« »") not in STOPWORDS}
 
 @patch
-def explain(self: TriageModel, prep_row: pd.Series, top: int = 3) -> str:
+def explain(self: TriageModel,
+            prep_row: pd.Series, # one row of `prepare` output
+            top: int = 3,        # items shown in each direction
+           ) -> str:
     "The words or phrases of one prepared email that pushed it towards urgency 1 and away from it, in French."
     c = self.contributions(prep_row)
     up = sorted([(v, key) for key, v in c.items() if v >= .05], reverse=True)[:top]
@@ -289,7 +302,9 @@ def bootstrap(truth: pd.DataFrame, pred: pd.DataFrame, # as for `evaluate`
 
 # %% ../nbs/20_triage.ipynb
 def style_recall(truth: pd.DataFrame, pred: pd.DataFrame, # as for `evaluate`, `truth` with a `style` column
-                 n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+                 n_boot: int = 1000, # resamples of the emails
+                 seed: int = 0,      # resampling seed
+                ) -> pd.DataFrame:
     "Urgency-1 recall by writing style with bootstrap intervals, and the gap between the best and the worst style."
     u1, p1, styles = truth["urgency"].to_numpy() == 1, pred["urgency"].to_numpy() == 1, truth["style"].to_numpy()
     rng, groups = np.random.default_rng(seed), sorted(set(styles))
@@ -339,13 +354,15 @@ def load_model(path=None, # a model folder or its model.joblib (default: `model_
     if not isinstance(m, TriageModel): raise InputError(Problem(str(file), expected, found=type(m).__name__))
     return m
 
-def read_meta(path=None) -> dict:
+def read_meta(path=None, # a model folder (default: `model_dir()`)
+             ) -> dict:
     "The `model.json` beside a model (empty when absent)."
     f = (Path(path) if path else model_dir())/META_FILE
     return json.loads(f.read_text(encoding="utf-8")) if f.exists() else {}
 
 # %% ../nbs/20_triage.ipynb
-def frame_sha256(df: pd.DataFrame) -> str:
+def frame_sha256(df: pd.DataFrame, # any table
+                ) -> str:
     "SHA-256 of a table's content (row order included)."
     return hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()).hexdigest()
 
@@ -357,7 +374,10 @@ def synthetic_corpus(n: int = 30000, # number of emails
     return generate_emails(demo_seekers(max(200, n // 4), seed=seed), n=n, seed=seed, style_weights=style_weights)
 
 def load_training_emails(data=None, # dataset folder holding emails.parquet (default: the default dataset, else a synthetic corpus)
-                         n: int = 30000, seed: int = 0, style_weights: dict = None) -> tuple:
+                         n: int = 30000,      # size of the generated corpus when there is no dataset
+                         seed: int = 0,       # its seed
+                         style_weights: dict = None, # its style mix (default: the natural mix)
+                        ) -> tuple:
     "Labelled emails and where they came from: `data`/emails.parquet, else the default dataset's, else a generated corpus."
     folder = Path(data) if data else default_data_dir()
     file = folder/"emails.parquet"
@@ -380,12 +400,15 @@ def train_model(emails: pd.DataFrame, # labelled (generated) emails
                 max_train: int = 20_000, # training emails (a random sample beyond)
                 min_precision: float = .9, # precision the urgency-1 threshold keeps on the development set
                 progress=None,        # callback(step, fraction)
-                **kw) -> tuple:
+                **kw,                 # `TriageModel` parameters
+               ) -> tuple:
     "Fit on generated emails, choose the urgency-1 threshold on the hand-written development set; the model and its figures."
     progress = progress or _quiet
     hold = np.random.default_rng(seed).random(len(emails)) < .1
     train = emails[~hold].sample(min(int((~hold).sum()), max_train), random_state=seed).reset_index(drop=True)
-    model = TriageModel(**kw).fit(train, progress=lambda s, f: progress(s, .85 * f))
+    def fitting(step, done):  # the fit's own steps, as a share of the whole
+        if done < 1: progress(step, .85 * done)
+    model = TriageModel(**kw).fit(train, progress=fitting)
     progress("threshold and evaluation", .9)
     sets = {k: project_root()/"tests"/"data"/f for k, f in HANDWRITTEN.items()}
     sets = {k: load_handwritten(f) for k, f in sets.items() if f.exists()}
@@ -407,6 +430,7 @@ def ensure_model(data_dir=None,  # dataset whose labelled emails train the model
                  force: bool = False,   # retrain even if the model in place saw the same emails
                 ) -> dict:
     "Train the triage model into `out` unless one trained on the same emails by this code version is there; its metadata."
+    (progress or _quiet)("loading or generating the training emails", 0.)
     emails, origin = load_training_emails(data_dir, n=n_emails, seed=seed)
     meta = read_meta(out)
     if not force and meta.get("training_data", {}).get("sha256") == origin["sha256"] and meta.get("code_version") == __version__ \
@@ -444,7 +468,8 @@ def _received(value):
         except ValueError: return pd.NaT
     return pd.NaT
 
-def parse_received(raw: pd.Series) -> pd.Series:
+def parse_received(raw: pd.Series, # a `received_at` column as read from a file
+                  ) -> pd.Series:
     "`received_at` as naive date-times: date-time columns as they are, text by `_received` (never a guessed format)."
     if pd.api.types.is_string_dtype(raw) or raw.dtype == object:
         lookup = {v: _received(v) for v in pd.unique(raw)}
@@ -452,7 +477,8 @@ def parse_received(raw: pd.Series) -> pd.Series:
     rec = pd.to_datetime(raw, errors="coerce")
     return rec.dt.tz_localize(None) if getattr(rec.dt, "tz", None) is not None else rec
 
-def read_emails(path) -> pd.DataFrame:
+def read_emails(path, # CSV or Parquet file with id, received_at, subject, body
+               ) -> pd.DataFrame:
     "Emails to score from CSV or Parquet (read by `read_user_file`): checks the columns and that every `received_at` is a date-time."
     path = Path(path)
     _suffix(path, "input")
@@ -467,7 +493,9 @@ def read_emails(path) -> pd.DataFrame:
     return df.assign(received_at=rec, subject=df["subject"].fillna("").astype(str), body=df["body"].fillna("").astype(str))
 
 # %% ../nbs/20_triage.ipynb
-def write_table(df: pd.DataFrame, path):
+def write_table(df: pd.DataFrame, # the table to write
+                path,             # a .csv or .parquet file
+               ):
     "Write `df` to CSV or Parquet (by suffix), atomically."
     kind = _suffix(path, "output")
     with atomic_path(path) as tmp:
