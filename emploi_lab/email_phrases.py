@@ -62,6 +62,7 @@ def _S(key, category, urgency, appt, subjects, *parts, weight=1.0, hard=False):
     "A situation: its key, category, urgency rule, appointment kind, subjects and sentence pools (the first always said)."
     return dict(key=key, category=category, urgency=urgency, appt=appt, subjects=subjects, parts=parts, weight=weight, hard=hard)
 
+# %% ../nbs/12a_email_phrases.ipynb
 CANNOT = ["Je ne {pourrai|vais} pas {pouvoir |}{venir|me présenter|être présent|être là} {à|pour} <rdv> <de_when>",
           "{Malheureusement|Désolé|Je suis désolé}, je ne {pourrai pas|peux pas} {venir|être présent} <when> {pour|à} <rdv>",
           "Je suis au regret de {vous informer|vous prévenir} que je ne pourrai pas honorer <rdv> <de_when>",

@@ -100,7 +100,7 @@ FUZZY_TARGETS = ["demain", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "s
                  "juillet", "septembre", "octobre", "novembre", "decembre", "dernier", "prochain", "matin", "apres", "aujourdhui"]
 NOT_SLIPS = {"mari", "main", "pres", "demi", "amie", "maris", "pair", "aval", "avis", "lundi", "matins", "derniere", "prochaine", "demande"}
 
-
+# %% ../nbs/13a_email_text.ipynb
 def _edits(w):
     "Strings one dropped, doubled or swapped letter away from `w` (the slips people make)."
     out = set()
@@ -109,13 +109,14 @@ def _edits(w):
         if i < len(w) - 1: out.add(w[:i] + w[i+1] + w[i] + w[i+2:])
     return out - {w}
 
-
+# %% ../nbs/13a_email_text.ipynb
 FUZZY = {e: w for w in FUZZY_TARGETS for e in _edits(w) if e not in NOT_SLIPS and e not in FUZZY_TARGETS}
 FUZZY |= {"aujourdhui": "aujourd'hui", "daccord": "d'accord"}
 
 # %% ../nbs/13a_email_text.ipynb
 def _ascii(text): return unicodedata.normalize("NFD", text.replace("œ", "oe").replace("æ", "ae")).encode("ascii", "ignore").decode()
 
+# %% ../nbs/13a_email_text.ipynb
 VARIANTS = [(r"\bapr[e]?s[ -]?dem[a]?in\b|\bapredemain\b", "apres-demain"), (r"\bavant[ -]hier\b", "avant-hier"),
             (r"\b(?:demin|deumain|deman|dmain|dem1)\b", "demain"),
             (r"\b(?:aujourd ?'? ?hui|aujourdui|ojourd'?hui|ojourdui|aujourdhui|ajd|auj|aujourd'ui)\b", "aujourd'hui"),
@@ -199,15 +200,15 @@ def _sentence(t, i, j):
     b = SENT_END.search(t, j)
     return a, (b.start() if b else len(t))
 
-
+# %% ../nbs/13a_email_text.ipynb
 def _day(s): return 1 if s in ("1er", "premier") else int(s)
 
-
+# %% ../nbs/13a_email_text.ipynb
 def _safe(y, m, d):
     try: return date(y, m, d)
     except ValueError: return None
 
-
+# %% ../nbs/13a_email_text.ipynb
 def _nearest_dm(day, month, base: date, past: bool):
     "The date with this day and month nearest `base`: within 300 days ahead (or 60 back), the past first when `past`."
     cands = [x for y in (base.year - 1, base.year, base.year + 1) if (x := _safe(y, month, day))]
@@ -216,7 +217,7 @@ def _nearest_dm(day, month, base: date, past: bool):
     if past: return max([x for x in cands if x <= base], default=min(cands, key=lambda x: abs((x - base).days)))
     return min([x for x in cands if x >= base], default=max(cands))
 
-
+# %% ../nbs/13a_email_text.ipynb
 def _weekday(wd, base: date, *, past=False, this=False, q=None):
     "The date of weekday `wd` said on `base`: the next one (this week with 'ce'), the last one when past."
     diff = (wd - base.weekday()) % 7
@@ -225,7 +226,7 @@ def _weekday(wd, base: date, *, past=False, this=False, q=None):
     if this: return base + timedelta(days=diff)
     return base + timedelta(days=diff or 7)
 
-
+# %% ../nbs/13a_email_text.ipynb
 def _weekday_day(wd, dd, base: date, past: bool):
     "The date nearest `base` that is weekday `wd` and day `dd` of its month."
     hits = [base + timedelta(days=k) for k in range(-70, 120) if (base + timedelta(days=k)).day == dd
@@ -234,7 +235,7 @@ def _weekday_day(wd, dd, base: date, past: bool):
     key = (lambda d: (d > base, abs((d - base).days))) if past else (lambda d: (d < base, abs((d - base).days)))
     return min(hits, key=key)
 
-
+# %% ../nbs/13a_email_text.ipynb
 def _bare_day(dd, base: date, past: bool):
     "The next (or last, when past) date whose day of the month is `dd`."
     rng = range(0, -40, -1) if past else range(0, 62)
@@ -243,7 +244,7 @@ def _bare_day(dd, base: date, past: bool):
         if d.day == dd: return d
     return None
 
-
+# %% ../nbs/13a_email_text.ipynb
 def _span_date(m, base: datetime, past: bool):
     "The date a DATE_RE match means when written at `base` (None for a week without a day)."
     b = base.date()
@@ -285,7 +286,7 @@ def _time_value(x):
     elif h <= 6 and not pm: h += 12  # "a 2h" for an appointment is 14h
     return h, mi
 
-
+# %% ../nbs/13a_email_text.ipynb
 def find_times(t: str, # normalised text
               ) -> list:
     "Clock times in normalised text `t`: (start, end, (hour, minute), excluded, attached-to-keyword)."

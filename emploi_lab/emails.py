@@ -25,7 +25,7 @@ from .email_phrases import (ADVISERS, ALARM, ARTICLES, CASUAL_CLOSINGS, CASUAL_G
 _ALT = re.compile(r"\{([^{}]*)\}")
 _OPT = re.compile(r"\[([^\[\]]*)\]")
 
-
+# %% ../nbs/13_emails.ipynb
 def expand(template: str, # text with `{a|b}` alternatives, `[optional]` parts and `<slot>` placeholders
            rng,            # a random.Random
            **slots,        # values of the placeholders
@@ -40,7 +40,7 @@ def expand(template: str, # text with `{a|b}` alternatives, `[optional]` parts a
 # %% ../nbs/13_emails.ipynb
 def _d(d): return "1er" if d == 1 else str(d)
 
-
+# %% ../nbs/13_emails.ipynb
 def render_time(hour: int,   # 0-23
                 minute: int, # 0-59
                 rng,         # a random.Random
@@ -54,7 +54,7 @@ def render_time(hour: int,   # 0-23
     if minute == 30: forms.append(f"{hour}h et demie")
     return rng.choice(forms)
 
-
+# %% ../nbs/13_emails.ipynb
 def _day_forms(delta, appt):
     "Ways to name the appointment day `delta` days after the received day: (bare, genitive) pairs."
     wd, d, m = WEEKDAYS[appt.weekday()], appt.day, appt.month
@@ -70,7 +70,7 @@ def _day_forms(delta, appt):
     if -7 <= delta <= -2: return [(f"{wd} dernier", f"de {wd} dernier"), (wd, f"de {wd}")] + absolute[:4]
     return absolute + [(f"le {d:02d}/{m:02d}/{appt.year}", f"du {d:02d}/{m:02d}/{appt.year}")]
 
-
+# %% ../nbs/13_emails.ipynb
 def render_when(received: datetime,  # when the email is received
                 appt: datetime,      # the appointment
                 rng,                 # a random.Random
@@ -94,7 +94,7 @@ NO_DATE = {"confirm": ["Je vous confirme ma présence au rendez-vous.", "C'est n
            "move": ["Je ne pourrai pas venir au rendez-vous prévu.", "Pour le rendez-vous ci-dessous, je ne serai pas disponible."],
            "question": ["Pour le rendez-vous ci-dessous, dois-je apporter des documents ?", "Le rendez-vous se fait-il à l'agence ?"]}
 
-
+# %% ../nbs/13_emails.ipynb
 def _delta(kind, rng):
     "Day offset of an appointment of `kind` from the received day."
     if kind == "past": return -rng.choice([1, 1, 1, 2, 3, 4, 5, 6, 7])
@@ -103,14 +103,14 @@ def _delta(kind, rng):
     if kind == "future_any": return rng.choices([1, 2, 3, 4, 5, 6, 7, rng.randint(8, 40)], weights=[12, 10, 8, 7, 7, 6, 6, 44])[0]
     return rng.choices([0, 1, 2, 3, 4, 5, 6, 7, rng.randint(8, 40)], weights=[8, 20, 14, 8, 8, 8, 7, 5, 22])[0]
 
-
+# %% ../nbs/13_emails.ipynb
 def _urgency(rule, delta):
     "Urgency from a situation's rule: an int, 'delta' (how soon the appointment is) or 'near2'."
     if rule == "delta": return 1 if delta <= 2 else 2 if delta <= 7 else 3
     if rule == "near2": return 2 if delta <= 2 else 3
     return rule
 
-
+# %% ../nbs/13_emails.ipynb
 def _appointment(it, received, rng):
     "(datetime or None, hour stated, slots) of the situation's appointment."
     kind = it["appt"]
@@ -139,10 +139,10 @@ def _slots(received, rng):
                 address=f"{rng.randint(1, 90)} rue {rng.choice(['des Lilas', 'Victor Hugo', 'de la Gare', 'Jean Jaurès', 'du Moulin'])}, "
                         f"{rng.randint(10, 95)}{rng.randint(0, 999):03d} {rng.choice(TOWNS)}")
 
-
+# %% ../nbs/13_emails.ipynb
 def _cap(s): return s[:1].upper() + s[1:]
 
-
+# %% ../nbs/13_emails.ipynb
 def _sentences(it, slots, rng):
     "The situation's sentences: the first part always, the others most of the time, sometimes reordered."
     out = []
@@ -205,7 +205,7 @@ def _signature(rng):
     if rng.random() < .1: lines.append(rng.choice(["Envoyé de mon iPhone", "Envoyé depuis mon mobile", "Envoyé de mon Samsung Galaxy"]))
     return "\n".join(l for l in lines if l)
 
-
+# %% ../nbs/13_emails.ipynb
 def _history(e, received, rng):
     "An earlier message quoted below the reply or forwarded: a reminder of the appointment, or something else."
     sent = received - timedelta(days=rng.randint(1, 12), minutes=rng.randint(0, 600))
@@ -230,6 +230,7 @@ def strip_accents(text: str, # any text
     "Remove diacritics ('é' → 'e')."
     return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
 
+# %% ../nbs/13_emails.ipynb
 def _sub_some(text, pairs, rng, p):
     "Apply each (pattern, alternatives) substitution to each match with probability `p`."
     for pat, alts in pairs:
@@ -255,6 +256,7 @@ def _typos(text, rng, p):
         return rng.choice([w[:i] + w[i+1:], w[:i] + w[i] + w[i:], w[:i] + w[i+1] + w[i] + w[i+2:]])
     return re.sub(r"\b[^\W\d_]{5,}\b", one, text)
 
+# %% ../nbs/13_emails.ipynb
 def _low_literacy(text, rng):
     "Phonetic spelling, lost apostrophes and punctuation, typos."
     text = _sub_some(text.lower(), PHONETIC, rng, .6)
@@ -275,6 +277,7 @@ def _non_native(text, rng):
     if rng.random() < .2: text = rng.choice(["Sorry, ", "Pardon, ", "Excuse, "]) + text
     return _typos(text, rng, .02)
 
+# %% ../nbs/13_emails.ipynb
 def restyle(text: str,  # standard French
             style: str, # one of STYLES
             rng,        # a random.Random
@@ -322,7 +325,7 @@ WINDOW_DAYS = 180                        # emails are received in the 180 days b
 EMAIL_COLUMNS = ["email_id", "seeker_id", "territory", "received_at", "subject", "body", "category", "urgency",
                  "appointment_at", "style"]
 
-
+# %% ../nbs/13_emails.ipynb
 def _received(as_of, rng):
     "A plausible receiving minute in the 180 days before `as_of`."
     while True:
@@ -331,7 +334,7 @@ def _received(as_of, rng):
     hour = rng.choices(range(24), weights=[1, 1, 1, 1, 1, 2, 4, 8, 10, 10, 10, 9, 7, 8, 9, 9, 8, 7, 6, 6, 5, 4, 3, 2])[0]
     return datetime.combine(day.date(), datetime.min.time()).replace(hour=hour, minute=rng.randrange(60))
 
-
+# %% ../nbs/13_emails.ipynb
 def generate_emails(seekers: pd.DataFrame, # rows with `seeker_id` and `territory`
                     *, n: int = None,       # number of emails; default from `scale`, else one per five seekers
                     seed: int = 0,          # random seed: same seed, same emails

@@ -69,6 +69,7 @@ def phonetic_key(text: str, # normalised (lower-case, accent-free) text
         out.append(re.sub(r"(?<=..)[stxdpe]+$", "", w) or w)
     return " ".join(out)
 
+# %% ../nbs/20_triage.ipynb
 DISTRESS_PHRASES = ["en peux plus", "suis a bout", "veux plus rien", "veux plus vivre", "envie de mourir", "envie de disparaitre",
                     "idees noires", "en finir", "me suicider", "me tuer", "pleure tout le temps", "pleure tous les jours", "mis dehors",
                     "mise dehors", "mis a la porte", "dors dehors", "dors dans la rue", "dors dans ma voiture", "a la rue", "sans logement",
@@ -77,6 +78,7 @@ DISTRESS_PHRASES = ["en peux plus", "suis a bout", "veux plus rien", "veux plus 
                     "plus dissue", "expulse", "expulsion", "huissier", "couper lelectricite", "fatigue de vivre", "je bois tous les soirs"]
 PHONETIC_DISTRESS = re.compile(r"\b(?:" + "|".join(re.escape(phonetic_key(p)) for p in DISTRESS_PHRASES) + r")\b")
 
+# %% ../nbs/20_triage.ipynb
 def is_distress(text: str, # normalised text
                ) -> bool:
     "Whether `text` says distress: the distress lexicon on its spelling, or its phrases on how it sounds."
@@ -89,6 +91,7 @@ def _bucket(appt, received, text):
     d = (appt.date() - received.date()).days
     return "past" if d < 0 else "d0" if d == 0 else "d1" if d == 1 else "d2" if d == 2 else "d3_7" if d <= 7 else "d8plus"
 
+# %% ../nbs/20_triage.ipynb
 def prepare(emails: pd.DataFrame, # emails with received_at, subject, body
            ) -> pd.DataFrame:
     "What the model reads: masked normalised text, the appointment and how soon it is, and lexicon flags."
@@ -107,6 +110,7 @@ def prepare(emails: pd.DataFrame, # emails with received_at, subject, body
 EXTRA_NAMES = [f"appt:{b}" for b in BUCKETS] + [f"move×{b}" for b in BUCKETS] + [f"confirm×{b}" for b in BUCKETS] + \
               ["calm", "distress", "hour_stated", "move", "confirm"]
 
+# %% ../nbs/20_triage.ipynb
 def extra_features(prep: pd.DataFrame, # `prepare` output
                   ) -> np.ndarray:
     "Appointment bucket one-hot, its crosses with a wish to move and with a confirmation, and the lexicon flags."
@@ -140,6 +144,7 @@ def _matrix(self: TriageModel, prep: pd.DataFrame, fit: bool = False):
 # %% ../nbs/20_triage.ipynb
 def _quiet(step, done): pass
 
+# %% ../nbs/20_triage.ipynb
 @patch
 def fit(self: TriageModel,
         emails: pd.DataFrame,     # labelled emails: received_at, subject, body, urgency, category
@@ -207,6 +212,7 @@ CATEGORY_FR = {"rdv_report": "report ou absence à un rendez-vous", "rdv_confirm
                "situation_change": "changement de situation", "detresse": "détresse", "autre": "autre demande"}
 URGENCY_FR = {1: "à lire aujourd'hui", 2: "dans la semaine", 3: "peut attendre"}
 
+# %% ../nbs/20_triage.ipynb
 def rank_emails(pred: pd.DataFrame, # `predict_frame` output
                ) -> pd.Series:
     "Reading order: distress first, then urgency, then p_urgent (high first), then the nearest appointment."
@@ -222,6 +228,7 @@ STOPWORDS = set("""le la les l de du des d et a en un une au aux pour par sur da
 tes notre votre nos vos leur leurs je j tu il elle on nous vous ils elles me m te t lui y que qu qui dont ou mais donc car si est
 suis sont ai as avons avez ont etre avoir bien tres aussi avec comme tout tous cela ceci""".split())
 
+# %% ../nbs/20_triage.ipynb
 def feature_label(name: str, # a name of `TriageModel.feature_names_`
                  ) -> str:
     "The French label of a model feature: 'mot(s) « … »', 'lettres « … »', or what the appointment feature says."
@@ -232,6 +239,7 @@ def feature_label(name: str, # a name of `TriageModel.feature_names_`
     return {"distress": "mots de détresse", "calm": "« pas urgent » ou équivalent", "hour_stated": "heure du rendez-vous donnée",
             "move": "report ou absence", "confirm": "confirmation"}[name]
 
+# %% ../nbs/20_triage.ipynb
 @patch
 def contributions(self: TriageModel,
                   prep_row: pd.Series, # one row of `prepare` output
@@ -255,6 +263,7 @@ def contributions(self: TriageModel,
         else: add(label.get(name, appt), c)
     return {key: c for key, c in out.items() if "<" not in key and key.strip("« »") not in STOPWORDS}
 
+# %% ../nbs/20_triage.ipynb
 @patch
 def explain(self: TriageModel,
             prep_row: pd.Series, # one row of `prepare` output
@@ -328,10 +337,12 @@ def load_handwritten(path=None, # a JSON-lines file of labelled emails (default:
 # %% ../nbs/20_triage.ipynb
 MODEL_FILE, META_FILE = "model.joblib", "model.json"
 
+# %% ../nbs/20_triage.ipynb
 def model_dir() -> Path:
     "The one place the triage model lives: `cache_dir('models', 'triage')`, written by `train`, `ensure_model` and the run, read by `score`."
     return cache_dir("models", "triage")
 
+# %% ../nbs/20_triage.ipynb
 def save_model(model: TriageModel, # a fitted model
                out=None,           # folder (default: `model_dir()`)
                *, meta: dict,      # what `model.json` records: version, training data, metrics
@@ -342,6 +353,7 @@ def save_model(model: TriageModel, # a fitted model
     with atomic_path(out/META_FILE) as tmp: tmp.write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
     return out
 
+# %% ../nbs/20_triage.ipynb
 def load_model(path=None, # a model folder or its model.joblib (default: `model_dir()`)
               ) -> TriageModel:
     "The triage model at `path`; `InputError` when it is missing or not a triage model."
@@ -354,6 +366,7 @@ def load_model(path=None, # a model folder or its model.joblib (default: `model_
     if not isinstance(m, TriageModel): raise InputError(Problem(str(file), expected, found=type(m).__name__))
     return m
 
+# %% ../nbs/20_triage.ipynb
 def read_meta(path=None, # a model folder (default: `model_dir()`)
              ) -> dict:
     "The `model.json` beside a model (empty when absent)."
@@ -366,6 +379,7 @@ def frame_sha256(df: pd.DataFrame, # any table
     "SHA-256 of a table's content (row order included)."
     return hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()).hexdigest()
 
+# %% ../nbs/20_triage.ipynb
 def synthetic_corpus(n: int = 30000, # number of emails
                      seed: int = 0,   # random seed
                      style_weights: dict = None, # style mix; None = the natural mix
@@ -373,6 +387,7 @@ def synthetic_corpus(n: int = 30000, # number of emails
     "A labelled synthetic email corpus from a seeded synthetic seeker list (standalone training and tests)."
     return generate_emails(demo_seekers(max(200, n // 4), seed=seed), n=n, seed=seed, style_weights=style_weights)
 
+# %% ../nbs/20_triage.ipynb
 def load_training_emails(data=None, # dataset folder holding emails.parquet (default: the default dataset, else a synthetic corpus)
                          n: int = 30000,      # size of the generated corpus when there is no dataset
                          seed: int = 0,       # its seed
@@ -395,6 +410,7 @@ def load_training_emails(data=None, # dataset folder holding emails.parquet (def
 # %% ../nbs/20_triage.ipynb
 HANDWRITTEN = {"development": "handwritten_dev.jsonl", "earlier": "handwritten_emails.jsonl"}
 
+# %% ../nbs/20_triage.ipynb
 def train_model(emails: pd.DataFrame, # labelled (generated) emails
                 *, seed: int = 0,     # sample and hold-out seed
                 max_train: int = 20_000, # training emails (a random sample beyond)
@@ -446,6 +462,7 @@ def ensure_model(data_dir=None,  # dataset whose labelled emails train the model
 # %% ../nbs/20_triage.ipynb
 INPUT_COLUMNS = ["id", "received_at", "subject", "body"]
 
+# %% ../nbs/20_triage.ipynb
 def _suffix(path, role):
     "'csv' or 'parquet' from a file name, else an InputError."
     suf = Path(path).suffix.lower()
@@ -455,6 +472,7 @@ def _suffix(path, role):
 # %% ../nbs/20_triage.ipynb
 _DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2})[:h](\d{2})(?::(\d{2}))?)?")
 
+# %% ../nbs/20_triage.ipynb
 def _received(value):
     "One `received_at` text: ISO 8601 first, else French day-first dd/mm/yyyy [hh:mm[:ss]]; NaT otherwise (wall-clock time, offset dropped)."
     v = str(value).strip()
@@ -468,6 +486,7 @@ def _received(value):
         except ValueError: return pd.NaT
     return pd.NaT
 
+# %% ../nbs/20_triage.ipynb
 def parse_received(raw: pd.Series, # a `received_at` column as read from a file
                   ) -> pd.Series:
     "`received_at` as naive date-times: date-time columns as they are, text by `_received` (never a guessed format)."
@@ -477,6 +496,7 @@ def parse_received(raw: pd.Series, # a `received_at` column as read from a file
     rec = pd.to_datetime(raw, errors="coerce")
     return rec.dt.tz_localize(None) if getattr(rec.dt, "tz", None) is not None else rec
 
+# %% ../nbs/20_triage.ipynb
 def read_emails(path, # CSV or Parquet file with id, received_at, subject, body
                ) -> pd.DataFrame:
     "Emails to score from CSV or Parquet (read by `read_user_file`): checks the columns and that every `received_at` is a date-time."
@@ -506,6 +526,7 @@ def write_table(df: pd.DataFrame, # the table to write
 # %% ../nbs/20_triage.ipynb
 OUTPUT_COLUMNS = ["p_urgent", "urgency", "urgency_fr", "category", "category_fr", "distress", "appointment_at", "hour_stated", "rank"]
 
+# %% ../nbs/20_triage.ipynb
 def score_emails(emails: pd.DataFrame, # emails with received_at, subject, body (other columns are kept)
                  model: TriageModel,   # a fitted model
                  explain: bool = False, # add the words that drove each score
@@ -525,6 +546,7 @@ def score_emails(emails: pd.DataFrame, # emails with received_at, subject, body 
     if explain: out["explanation"] = [model.explain(prep.loc[i]) for i in prep.index]
     return out[list(emails.columns) + cols]
 
+# %% ../nbs/20_triage.ipynb
 def score_file(path,              # CSV or Parquet file of emails (id, received_at, subject, body)
                out,               # output CSV or Parquet file
                *, model=None,     # model folder or .joblib file (default: `model_dir()`)
