@@ -228,31 +228,34 @@ def check(*, params: Path = None): # dossier des paramètres (défaut : params/)
 # %% ../nbs/44_cli.ipynb
 @command("triage")
 def train(*, data: str = None,     # dossier contenant emails.parquet (défaut : le jeu par défaut, sinon un corpus synthétique)
-          out: str = None,         # dossier du modèle (défaut : data/models/triage)
+          out: str = None,         # dossier du modèle (défaut : celui que lisent `triage score` et le traitement principal)
           n_emails: int = 30000,   # taille du corpus synthétique quand aucune donnée n'est donnée
           seed: int = 0,           # graine aléatoire
-          styles: typing.Literal["natural", "balanced"] = "natural"): # mélange des styles d'écriture d'un corpus synthétique
-    "Entraîner le modèle d'urgence et de catégorie ; écrire un artefact versionné."
-    from emploi_lab.triage import BALANCED_STYLES, default_model_dir, load_training_emails, save_model, train_model
-    emails, origin = load_training_emails(data, n=n_emails, seed=seed, style_weights=BALANCED_STYLES if styles == "balanced" else None)
-    model, metrics = train_model(emails, seed=seed)
-    dest = Path(out) if out else default_model_dir()
-    meta = save_model(model, dest, origin=origin, metrics=metrics, n_emails=len(emails))
-    h = metrics["holdout"]
-    print(f"model {meta['version']} -> {dest}: hold-out recall_u1={h['recall_u1']:.3f} precision_u1={h['precision_u1']:.3f} "
-          f"appt_day_exact={h['appt_day_exact']:.3f}")
+          force: bool = False):    # réentraîner même si le modèle en place a été entraîné sur les mêmes courriels
+    "Entraîner le modèle d'urgence et de catégorie, en affichant sa progression ; écrire l'artefact que `triage score` lit."
+    from emploi_lab.triage import ensure_model, model_dir
+    t0 = time.perf_counter()
+    def progress(step, done): print(f"  {done:4.0%}  {step} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+    meta = ensure_model(data, out, progress=progress, seed=seed, n_emails=n_emails, force=force)
+    dev = meta["metrics"].get("handwritten_development")
+    figures = (f"; hand-written set: recall_u1={dev['recall_u1']:.3f} precision_u1={dev['precision_u1']:.3f} "
+               f"category_accuracy={dev['category_accuracy']:.3f}") if dev else ""
+    print(f"model {meta['version']} (threshold p_urgent {meta['threshold_p_urgent']:.2f}) -> {out or model_dir()}{figures}")
 
 @command("triage")
 def score(input: str,             # fichier CSV ou Parquet de courriels (id, received_at, subject, body)
           *, out: str,            # fichier CSV ou Parquet de sortie
-          explain: bool = False,  # ajouter les éléments qui ont poussé chaque courriel vers le haut (SHAP)
-          model: str = None):     # dossier du modèle ou fichier .joblib (défaut : data/models/triage)
-    "Noter un fichier de courriels par urgence et en extraire la date de rendez-vous."
+          explain: bool = False,  # ajouter les mots et expressions qui ont fait monter ou baisser l'urgence de chaque courriel
+          model: str = None):     # dossier du modèle ou fichier .joblib (défaut : celui qu'a entraîné le dernier traitement)
+    "Noter un fichier de courriels par urgence, en nommer la catégorie et en extraire le rendez-vous (heure comprise)."
     from emploi_lab.config import check_output_path
     from emploi_lab.triage import score_file
     check_output_path(out, inputs=[input] + ([model] if model else []))
     res = score_file(input, out, model=model, explain=explain)
     print(f"{len(res)} emails scored -> {out} ({int((res['urgency'] == 1).sum())} urgent)")
+    if explain:
+        for r in res.sort_values("rank").itertuples():
+            print(f"{r.rank:>3}. {r.id} | {r.urgency_fr} | {r.category_fr} | rendez-vous : {r.appointment_at or 'aucun'}\n     {r.explanation}")
 
 # %% ../nbs/44_cli.ipynb
 @command("survival")
