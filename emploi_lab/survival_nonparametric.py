@@ -18,15 +18,16 @@ def risk_table(time,           # exit or censoring times
     "Distinct exit times with the number at risk and the exits of each cause there (columns `d1`, `d2`, …)."
     time, cause = np.asarray(time, dtype=float), np.asarray(cause).astype(int)
     w = np.ones(len(time)) if weights is None else np.asarray(weights, dtype=float)
-    entry = np.zeros(len(time)) if entry is None else np.asarray(entry, dtype=float)
-    if (entry >= time).any(): raise ValueError("entry must be before time")
+    late = entry is not None
+    entry = np.asarray(entry, dtype=float) if late else np.zeros(len(time))
+    if late and (entry >= time).any(): raise ValueError("entry must be before time")
     times = np.unique(time[cause > 0])
     out = pd.DataFrame({"time": times})
     srt_t, srt_e = np.sort(time), np.argsort(entry)
     cw_t = np.r_[0, np.cumsum(w[np.argsort(time)])]
     cw_e = np.r_[0, np.cumsum(w[srt_e])]
     left = cw_t[np.searchsorted(srt_t, times, side="left")]   # weight exited before t
-    entered = cw_e[np.searchsorted(entry[srt_e], times, side="left")]  # weight with entry < t
+    entered = cw_e[np.searchsorted(entry[srt_e], times, side="left")] if late else cw_e[-1]  # weight with entry < t (all, without entry: a time-0 exit counts)
     out["at_risk"] = entered - left
     idx = np.searchsorted(times, time)
     for k in range(1, cause.max() + 1):
