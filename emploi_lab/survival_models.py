@@ -254,12 +254,15 @@ def predict_median_time(self: CauseSpecificCoxModel, X):
 def predict_interval(self: CauseSpecificCoxModel, X, horizons=(183, 365), alpha: float = 0.05) -> pd.DataFrame:
     "Median and cumulative incidence of employment at each horizon with (1 − alpha) intervals over the coefficient draws."
     check_is_fitted(self.employment_, "coef_draws_")
-    F = _incidence(*self._cum_hazards(X, draws=True), self.event_times_, self.event_times_)  # (draws, rows, grid)
     q = lambda a: np.quantile(a, [alpha / 2, 1 - alpha / 2], axis=0, method="inverted_cdf")  # no interpolation: inf stays inf
-    med = np.where((F >= 0.5).any(2), self.event_times_[(F >= 0.5).argmax(2)], np.inf)
-    out = {"median_time": self.predict_median_time(X)}
-    out["median_time_low"], out["median_time_high"] = q(med)
     idx = np.searchsorted(self.event_times_, np.asarray(horizons, dtype=float), side="right") - 1
-    for h, i, (col, p) in zip(horizons, idx, self.predict_employment_probability(X, horizons).items()):
-        out[col] = p.to_numpy(); out[f"{col}_low"], out[f"{col}_high"] = q(F[:, :, i] if i >= 0 else np.zeros(F.shape[:2]))
+    parts = []
+    for rows in np.array_split(np.arange(len(X)), max(1, len(X) // 50)):  # draws × rows × times stays small
+        F = _incidence(*self._cum_hazards(X.iloc[rows] if hasattr(X, "iloc") else X[rows], draws=True), self.event_times_, self.event_times_)
+        med = np.where((F >= 0.5).any(2), self.event_times_[(F >= 0.5).argmax(2)], np.inf)
+        parts.append(np.stack([*q(med), *(b for i in idx for b in q(F[:, :, i] if i >= 0 else np.zeros(F.shape[:2])))], axis=1))
+    bounds = np.concatenate(parts)
+    out = {"median_time": self.predict_median_time(X), "median_time_low": bounds[:, 0], "median_time_high": bounds[:, 1]}
+    for k, (col, p) in enumerate(self.predict_employment_probability(X, horizons).items()):
+        out[col] = p.to_numpy(); out[f"{col}_low"], out[f"{col}_high"] = bounds[:, 2 + 2 * k], bounds[:, 3 + 2 * k]
     return pd.DataFrame(out, index=getattr(X, "index", None))
