@@ -236,7 +236,10 @@ def _cum_hazards(self: CauseSpecificCoxModel, X, draws=False):
 def predict_cumulative_incidence(self: CauseSpecificCoxModel, X, times):
     "P(return to work by t, the other exits competing) for each row (rows) and time (columns)."
     check_is_fitted(self)
-    return _incidence(*self._cum_hazards(X), self.event_times_, times)
+    times = np.asarray(times, dtype=float)
+    n, sub = len(X), (lambda r: X.iloc[r] if hasattr(X, "iloc") else X[r])
+    return np.concatenate([_incidence(*self._cum_hazards(sub(r)), self.event_times_, times)  # rows × event times stays small
+                           for r in np.array_split(np.arange(n), max(1, n // 5000))]) if n else np.zeros((0, len(times)))
 
 @patch
 def predict_employment_probability(self: CauseSpecificCoxModel, X, horizons=(91, 183, 365)) -> pd.DataFrame:
@@ -247,8 +250,11 @@ def predict_employment_probability(self: CauseSpecificCoxModel, X, horizons=(91,
 @patch
 def predict_median_time(self: CauseSpecificCoxModel, X):
     "First day the cumulative incidence of employment reaches one half; `inf` when it never does ('non atteint')."
-    F = self.predict_cumulative_incidence(X, self.event_times_)
-    return np.where((F >= 0.5).any(1), self.event_times_[(F >= 0.5).argmax(1)], np.inf)
+    out = []
+    for r in np.array_split(np.arange(len(X)), max(1, len(X) // 5000)):
+        F = self.predict_cumulative_incidence(X.iloc[r] if hasattr(X, "iloc") else X[r], self.event_times_)
+        out.append(np.where((F >= 0.5).any(1), self.event_times_[(F >= 0.5).argmax(1)], np.inf))
+    return np.concatenate(out)
 
 @patch
 def predict_interval(self: CauseSpecificCoxModel, X, horizons=(183, 365), alpha: float = 0.05) -> pd.DataFrame:
