@@ -63,7 +63,7 @@ def child(case, n):
         t0 = time.perf_counter()
         f = CoxPHFitter().fit(df, "T", "E")
         out.update(seconds=time.perf_counter() - t0, coef=f.params_.tolist())
-    elif case in ("gbsa", "rsf"):
+    elif case in ("xgboost", "rsf"):
         import pandas as pd
         from lifelines.utils import concordance_index
 
@@ -108,10 +108,10 @@ def main():
         print(f"| emploi-lab Cox predict | {n:,} | {pr['seconds']:.2f} | {pr['peak_mb']:.0f} ({pr['data_mb']:.0f}) | {pr['what']} |", flush=True)
     if not a.skip_nonlinear:
         for n in map(int, a.nonlinear_sizes.split(",")):
-            for case in ("gbsa", "rsf"):
+            for case in ("xgboost", "rsf"):
                 if case == "rsf" and n > a.skip_rsf_above: continue
                 r = run(case, n)
-                print(f"| {case} ({'xgboost survival:cox' if case == 'gbsa' else 'sksurv forest, 100 trees'}) | {n:,} (80 % train) | {r['seconds']:.2f} | {r['peak_mb']:.0f} ({r['data_mb']:.0f}) | held-out C {r['c_index']:.3f} |", flush=True)
+                print(f"| {case} ({'xgboost survival:cox, depth and rounds by early stopping' if case == 'xgboost' else 'sksurv forest, 100 trees'}) | {n:,} (80 % train) | {r['seconds']:.2f} | {r['peak_mb']:.0f} ({r['data_mb']:.0f}) | held-out C {r['c_index']:.3f} |", flush=True)
 
 
 if __name__ == "__main__":

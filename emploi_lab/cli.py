@@ -264,31 +264,45 @@ def fit(file: str,                # fichier CSV ou Parquet, une ligne par pério
         event: str,               # colonne d'événement : 0/1, true/false ou yes/no
         out: str,                 # dossier de sortie
         features: csv_list = None,    # colonnes explicatives séparées par des virgules (défaut : toutes les autres)
-        categorical: csv_list = None, # colonnes catégorielles (codées en indicatrices)
-        model: typing.Literal["cox", "gbsa", "rsf"] = "cox", # modèle
+        categorical: csv_list = None, # colonnes catégorielles (codées en indicatrices ; les colonnes de texte le sont toujours)
+        model: typing.Literal["cox", "xgboost", "xgboost-aft", "rsf"] = "cox", # modèle
         ties: typing.Literal["efron", "breslow"] = "efron",  # traitement des ex aequo (Cox)
         test_size: float = 0.25,  # part tenue à l'écart pour l'évaluation (0 : aucune)
         cv: folds = None,         # validation croisée à K blocs à la place (K >= 2)
-        seed: int = 0):           # graine du découpage
+        seed: int = 0,            # graine du découpage
+        entry: str = None,        # colonne d'entrée retardée (début de l'observation, même unité que la durée ; Cox)
+        missing: typing.Literal["drop", "error"] = "drop"): # lignes avec une valeur manquante : écartées (et comptées) ou refusées
     "Ajuster un modèle de survie ; écrire model.joblib, metrics.json et coefficients.csv (Cox)."
     from emploi_lab.config import output_dir
     from emploi_lab.survival import fit_file
     if cv and test_size not in (0, 0.25): raise InputError(Problem("--cv", "either --cv or --test-size, not both", found=cv))
     with output_dir(out, command="survival fit", inputs=[file]) as tmp:  # only this command's earlier files are replaced
-        _, m = fit_file(file, duration, event, features, categorical or (), model, ties, 0 if cv else test_size, cv, seed, tmp)
+        _, m = fit_file(file, duration, event, features, categorical or (), model, ties, 0 if cv else test_size, cv, seed, tmp, entry, missing)
     held = m.get("heldout", {}).get("c_index", m.get("cv", {}).get("c_index"))
-    print(f"{model}: n={m['n']} events={m['events']} C-index fit={m['c_index_fit']:.4f}" + (f" held-out={held:.4f}" if held is not None else "") + f" -> {out}")
+    dropped = m["rows_with_missing_values_left_out"]
+    print(f"{model}: n={m['n']} events={m['events']} C-index fit={m['c_index_fit']:.4f}" + (f" held-out={held:.4f}" if held is not None else "")
+          + (f" ({dropped} rows with missing values left out)" if dropped else "") + f" -> {out}")
 
 @command("survival")
 def predict(model: str,           # dossier (ou model.joblib) écrit par 'survival fit'
             file: str,            # fichier CSV ou Parquet avec les mêmes colonnes explicatives
             *, out: str,          # fichier de sortie (.parquet ou CSV)
-            horizons: horizons = (183.0, 365.0)): # horizons séparés par des virgules, dans l'unité de la durée
-    "Ajouter à un fichier le score de risque, la durée médiane et P(événement avant chaque horizon)."
+            horizons: horizons = (183.0, 365.0), # horizons séparés par des virgules, dans l'unité de la durée
+            explain: bool = False, # ajouter, par ligne, les facteurs qui favorisent ou freinent l'événement au dernier horizon (SHAP)
+            top: int = 3):        # facteurs nommés par ligne avec --explain
+    "Ajouter à un fichier le score de risque, la médiane (« non atteint » sinon) et P(événement avant chaque horizon), avec intervalles (Cox)."
+    import pandas as pd
     from emploi_lab.config import check_output_path
-    from emploi_lab.survival import predict_file
+    from emploi_lab.store import read_user_file
+    from emploi_lab.survival import load_model, predict_frame, write_predictions
     check_output_path(out, inputs=[file, model])
-    res = predict_file(model, file, out, horizons)
+    art, df = load_model(model), read_user_file(file)
+    res = predict_frame(art, df, horizons, str(file))
+    if explain:
+        from emploi_lab.explain import person_factors, time_shap  # shap: only when explanations are asked for
+        e = time_shap(art["model"], art["design"].transform(df, str(file)), art["background"], horizons)
+        res[f"facteurs_{horizons[-1]:g}"] = person_factors(e, -1, top)
+    write_predictions(pd.concat([df, res], axis=1), out)
     print(f"{len(res)} rows -> {out}")
 
 # %% ../nbs/44_cli.ipynb

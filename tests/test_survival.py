@@ -1,4 +1,4 @@
-"""`emploi-lab survival` through the real console script: a public data set, bad input, and the estimator contract."""
+"""`emploi-lab survival` through the real console script: public data sets (with delayed entry), bad input, and the estimator contract."""
 import json
 
 import numpy as np
@@ -7,7 +7,9 @@ import pytest
 from lifelines import CoxPHFitter
 from lifelines.datasets import load_rossi
 
-from emploi_lab.survival import ESTIMATORS, CoxPHModel, make_estimator, simulate_cox, survival_target
+from emploi_lab.survival import ESTIMATORS, CoxPHModel, make_estimator, survival_target
+from emploi_lab.survival_boosting import SMALL
+from emploi_lab.survival_testing import simulate_cox
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +42,7 @@ def test_fit_matches_lifelines(cli, rossi_csv, tmp_path, ties):
 
 
 def test_predict_adds_columns(cli, rossi_csv, tmp_path):
-    assert cli("survival", "fit", rossi_csv, "--duration", "week", "--event", "arrest", "--model", "gbsa", "--cv", "3", "--out", tmp_path / "m").returncode == 0
+    assert cli("survival", "fit", rossi_csv, "--duration", "week", "--event", "arrest", "--model", "xgboost", "--cv", "3", "--out", tmp_path / "m").returncode == 0
     assert json.loads((tmp_path / "m" / "metrics.json").read_text())["cv"]["k"] == 3
     r = cli("survival", "predict", tmp_path / "m", rossi_csv, "--horizons", "26,52", "--out", tmp_path / "p.parquet")
     assert r.returncode == 0, r.stderr
@@ -72,7 +74,7 @@ def test_missing_file_and_model(cli, tmp_path):
 def test_contract(name):
     "Every registry model: shapes, curves in [0, 1] and non-increasing, medians positive, a sensible ranking."
     X, y, _ = simulate_cox(n=1200, seed=1)
-    m = make_estimator(name, **({"n_estimators": 20} if name != "cox" else {})).fit(X[:900], y[:900])
+    m = make_estimator(name, **SMALL.get(name, {})).fit(X[:900], y[:900])
     S = m.predict_survival_function(X[900:], [0, 50, 200, 1000])
     assert S.shape == (300, 4) and np.isfinite(S).all() and (S >= 0).all() and (S <= 1).all()
     assert (np.diff(S, axis=1) <= 1e-12).all()
@@ -85,7 +87,7 @@ def test_contract(name):
 
 def test_cox_refuses_bad_ties():
     X, y, _ = simulate_cox(n=100)
-    with pytest.raises(ValueError, match="ties must be"): CoxPHModel(ties="exact").fit(X, y)
+    with pytest.raises(ValueError, match="'ties' parameter"): CoxPHModel(ties="exact").fit(X, y)
 
 
 def test_spells_target_censors_at_as_of():
@@ -97,15 +99,6 @@ def test_spells_target_censors_at_as_of():
     y = spells_target(spells, as_of="2024-06-30")
     assert y["event"].tolist() == [True, False, False]
     assert y["time"].tolist() == [60, 181, 181]
-
-
-def test_group_metrics_suppresses_small_counts():
-    from emploi_lab.survival import group_metrics
-    X, y, _ = simulate_cox(n=60, seed=2)
-    groups = pd.DataFrame({"g": ["big"] * 50 + ["small"] * 10})
-    gm = group_metrics(y, -X[:, 0] if isinstance(X, np.ndarray) else -X.iloc[:, 0], np.full(60, 0.5), groups).set_index("level")
-    assert gm.loc["big", "n"] == 50 and gm.loc["big", "events"] is not None
-    assert gm.loc["small", ["n", "events"]].isna().all() and np.isnan(gm.loc["small", "harrell_c"])
 
 
 def test_user_files_keep_codes_as_text(tmp_path):
@@ -154,3 +147,46 @@ def test_predict_with_a_file_that_is_not_a_model_exits_2(cli, rossi_csv, tmp_pat
     assert "Traceback" not in r.stderr
     r = cli("survival", "predict", rossi_csv, rossi_csv, "--out", tmp_path / "p.csv")  # a CSV given as the model
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+
+
+SKSURV = {"whas500": ("fstat", "lenfol"), "gbsg2": ("cens", "time"), "veterans_lung_cancer": ("Status", "Survival_in_days"),
+          "aids": ("censor", "time"), "flchain": ("death", "futime")}
+
+
+@pytest.mark.parametrize("name", sorted(SKSURV))
+def test_fit_on_the_five_scikit_survival_datasets(cli, tmp_path, name):
+    "Each of scikit-survival's data sets, written to CSV as it loads (text categories, missing values), fits with the default split."
+    from sksurv import datasets
+    X, y = getattr(datasets, f"load_{name}")()
+    event, time = SKSURV[name]
+    X.assign(**{time: y[time], event: y[event].astype(int)}).to_csv(tmp_path / "d.csv", index=False)
+    r = cli("survival", "fit", tmp_path / "d.csv", "--duration", time, "--event", event, "--out", tmp_path / "m")
+    assert r.returncode == 0, r.stderr
+    m = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert 0.55 < m["heldout"]["c_index"] <= 1 and m["n"] > 100, m
+
+
+def test_entry_predict_explain(cli, rossi_csv, tmp_path):
+    "Delayed entry through the CLI equals lifelines' entry_col; predict gives intervals, words for unreached medians, and factors."
+    d = pd.read_csv(rossi_csv)
+    rng = np.random.default_rng(7)
+    d["entry"] = np.floor(rng.uniform(0, 1, len(d)) * (d["week"] - 1) * (rng.random(len(d)) < 0.4))
+    d.to_csv(tmp_path / "e.csv", index=False)
+    assert cli("survival", "fit", tmp_path / "e.csv", "--duration", "week", "--event", "arrest", "--entry", "entry", "--out", tmp_path / "m").returncode == 0
+    ref = CoxPHFitter().fit(load_rossi().assign(entry=d["entry"]), "week", "arrest", entry_col="entry").params_.to_numpy()
+    coefs = pd.read_csv(tmp_path / "m" / "coefficients.csv", index_col=0)["coef"].to_numpy()
+    np.testing.assert_allclose(coefs, ref, rtol=1e-4)
+    r = cli("survival", "predict", tmp_path / "m", tmp_path / "e.csv", "--horizons", "26,52", "--explain", "--out", tmp_path / "p.csv")
+    assert r.returncode == 0, r.stderr
+    p = pd.read_csv(tmp_path / "p.csv", keep_default_na=False)
+    assert (p.p_employed_52_low.astype(float) <= p.p_employed_52.astype(float)).all()
+    assert (p.p_employed_52.astype(float) <= p.p_employed_52_high.astype(float)).all()
+    assert set(p.median_text[p.median_time.astype(str) == "inf"]) == {"non atteint"} and (p.median_time.astype(str) == "inf").any()
+    assert p.facteurs_52.str.contains("favorise|freine").mean() > 0.9
+
+
+def test_entry_refused_by_models_without_it(cli, rossi_csv, tmp_path):
+    d = pd.read_csv(rossi_csv).assign(entry=0.5)
+    d.to_csv(tmp_path / "e.csv", index=False)
+    r = cli("survival", "fit", tmp_path / "e.csv", "--duration", "week", "--event", "arrest", "--entry", "entry", "--model", "rsf", "--out", tmp_path / "m")
+    assert r.returncode == 2 and "handles delayed entry" in r.stderr, r.stderr
