@@ -301,16 +301,20 @@ def forecast(*, territory: str,    # code INSEE du département, p. ex. 75, 2A, 
              data: str = None,     # dossier du jeu de données (défaut : le jeu synthétique embarqué)
              json: bool = False):  # imprimer du JSON plutôt qu'un tableau
     "Les métiers d'un territoire qui recevront le plus d'offres, avec leur tension."
-    from emploi_lab.recruitment import POTENTIAL_COLUMNS, potential_for
+    from emploi_lab.recruitment import POTENTIAL_COLUMNS, load_tension, potential_for, territory_tension
     from emploi_lab.referentials import check_territory
     from emploi_lab.store import read_manifest, resolve_data_dir
     territory = check_territory(territory, "--territory")
     table = potential_for(territory, horizon, top, data)
     synthetic = bool(read_manifest(resolve_data_dir(data)).get("synthetic", False))
+    t = territory_tension(load_tension(data)).set_index("territory").loc[territory]
+    scale = "indice de tension : 0 = moyenne nationale des inscrits ; niveaux de 1 (très faible) à 5 (très forte)"
     if json:
-        return print_json({"territory": territory, "horizon_months": horizon, "synthetic": synthetic,
+        return print_json({"territory": territory, "horizon_months": horizon, "synthetic": synthetic, "tension_scale": scale,
+                           "territory_tension": {"value": round(float(t.tension), 4), "class": int(t.tension_class), "label": t.tension_label},
                            "rows": table.to_dict(orient="records")})
     print(f"Potentiel de recrutement — territoire {territory}, {horizon} prochains mois" + (" — données synthétiques" if synthetic else ""))
+    print(f"Tension du territoire : {t.tension_label} ({french_number(float(t.tension), 2)}) — {scale}")
     print_table(table.rename(columns=POTENTIAL_COLUMNS)[list(POTENTIAL_COLUMNS.values())], 1)
 
 # %% ../nbs/44_cli.ipynb

@@ -1,0 +1,90 @@
+"""Acceptance figures of the synthetic world and its three territory models, on the default dataset (issue 14).
+
+Prints, from the functions the pipeline calls: the occupation targets (national top 20 by offers and by job seekers
+beside the reference, domain shares, per-département rank correlation, the share of unpublished codes), the
+top-10 offers of four départements, the recruitment intervals' coverage on held-out origins and the MASE per
+domain and on small territories, the reconversion flag against the generator's truth with 20 suggestions for
+five common occupations, and the mobility rankings for 0, 1 and 3 children over all territories.
+
+    .venv/bin/python bench/eval_world.py                    # everything, default dataset
+    .venv/bin/python bench/eval_world.py --part recruitment # one part: occupations, offers, recruitment, reconversion, mobility
+"""
+import argparse
+
+import numpy as np
+import pandas as pd
+
+from emploi_lab.referentials import load_occupations, load_rome_demand, load_territories
+from emploi_lab.store import dataset_as_of, read_table, read_truth, resolve_data_dir
+
+PARTS = ("occupations", "offers", "recruitment", "reconversion", "mobility")
+pd.set_option("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60)
+
+
+def _labels() -> pd.Series: return load_occupations().set_index("rome_code").label
+
+
+def occupations(data_dir):
+    "National top 20 beside the reference, domain shares, per-département rank correlation, unpublished codes."
+    from emploi_lab.synth import SyntheticDataset, _occupation_rows, occupation_counts
+    spells = read_table("spells", data_dir, ["territory", "rome_code", "exit_reason"])
+    offers = read_table("offers", data_dir, ["territory", "rome_code"])
+    tension = pd.read_parquet(data_dir/"truth"/"tension.parquet")
+    ds = SyntheticDataset({"spells": spells, "offers": offers}, read_truth(data_dir), {"tension": tension})
+    counts, lab = occupation_counts(ds), _labels()
+    for col, name in (("offers", "offers over the 36 months"), ("job_seekers", "job seekers registered at the as-of date")):
+        nat = counts[col].groupby(level="rome_code").sum()
+        gen = nat.generated.sort_values(ascending=False, kind="stable").head(20)
+        ref = nat.reference.sort_values(ascending=False, kind="stable").head(20)
+        print(f"\n== top 20 by {name}: synthetic (share) | reference 2021 (share); shared: {len(set(gen.index) & set(ref.index))} of 20")
+        for i, (g, r) in enumerate(zip(gen.index, ref.index), 1):
+            print(f"{i:2d}. {g} {lab[g][:38]:38s} {gen[g]/nat.generated.sum():6.1%} | {r} {lab[r][:38]:38s} {ref[r]/nat.reference.sum():6.1%}")
+        dom = nat.groupby(nat.index.str[0]).sum()
+        shares = pd.DataFrame({"synthetic": dom.generated/dom.generated.sum(), "reference": dom.reference/dom.reference.sum()})
+        shares["gap (points)"] = 100*(shares.synthetic - shares.reference)
+        print(f"domain shares ({name}):\n" + (100*shares[["synthetic", "reference"]]).round(1).join(shares[["gap (points)"]].round(2)).T.to_string())
+    print("\n" + pd.DataFrame(_occupation_rows(ds)).to_string(index=False))
+
+
+def offers_top10(data_dir, codes=("13", "48", "59", "974")):
+    "The top-10 offers table of four départements (offers over the last 12 months, CDI share)."
+    from emploi_lab.recruitment import top_offers
+    offers = read_table("offers", data_dir, ["territory", "rome_code", "posted_at", "contract_type"])
+    tops, names = top_offers(offers, dataset_as_of(data_dir)), load_territories().set_index("territory").name
+    for code in codes:
+        t = tops[tops.territory == code]
+        print(f"\n== top 10 offers, {names[code]} ({code}), last 12 months")
+        print(t.assign(cdi_share=(100*t.cdi_share).round(0))[["rank", "rome_code", "label", "offers", "cdi_share"]].to_string(index=False))
+
+
+def recruitment(data_dir):
+    "Coverage of the 80 % interval on held-out origins, MASE per domain and on the ten smallest territories, per horizon."
+    from emploi_lab.recruitment import backtest, interval_coverage, mase_by, mase_summary, monthly_offers
+    panel = monthly_offers(read_table("offers", data_dir, ["territory", "rome_code", "posted_at"]), dataset_as_of(data_dir))
+    for h in (3, 6):
+        bt = backtest(panel, h)
+        print(f"\n== recruitment, horizon {h} months: {len(panel):,} series, backtest origins {', '.join(map(str, sorted(bt.origin.unique())))}")
+        print("coverage of the 80 % interval on held-out origins (fitted on the two origins before each):")
+        print(interval_coverage(bt).round(4).to_string(index=False))
+        s = mase_summary(bt)
+        print(f"MASE overall: learned {s.loc['overall', 'learned']:.3f}, seasonal naive {s.loc['overall', 'seasonal_naive']:.3f}, "
+              f"zero {s.loc['overall', 'zero']:.3f}, ratio learned/seasonal naive {s.loc['overall', 'ratio']:.3f}")
+        dom = mase_by(bt)
+        print("MASE per domain:\n" + dom[["learned", "seasonal_naive", "zero", "ratio_seasonal_naive", "series", "verdict"]].round(3).to_string())
+        terr = mase_by(bt, "territory").nsmallest(10, "offers")
+        print("the ten territories with the fewest offers:\n" + terr[["offers", "series", "learned", "zero", "ratio_zero", "verdict"]].round(3).to_string())
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", help="dataset folder (default: the embedded dataset)")
+    ap.add_argument("--part", choices=PARTS, action="append", help="parts to run (default: all)")
+    a = ap.parse_args(argv)
+    data_dir = resolve_data_dir(a.data)
+    run = {"occupations": occupations, "offers": offers_top10, "recruitment": recruitment}
+    for part in a.part or PARTS:
+        if part in run: run[part](data_dir)
+
+
+if __name__ == "__main__":
+    main()
