@@ -322,20 +322,20 @@ def forecast(*, territory: str,    # code INSEE du département, p. ex. 75, 2A, 
 def suggest(*, territory: str,     # code INSEE du département, p. ex. 69
             rome: str,             # code ROME recherché, p. ex. K2204
             age: int = None,       # âge en années
-            sex: str = None,       # F ou M
+            sex: str = None,       # F ou M (montré dans le profil, non lu par le modèle)
             education: str = None, # below_cap, cap_bep, bac, bac_2 ou bac_3_plus
             qualification: str = None, # unskilled, skilled_worker, employee, technician ou manager
             experience: float = None,  # années d'expérience
             children: int = None,  # enfants de moins de 3 ans
-            nationality: str = None, # french, eu ou non_eu
+            nationality: str = None, # french, eu ou non_eu (montré dans le profil, non lu par le modèle)
             benefit_months: int = None, # mois de droits à indemnisation (0 : aucun)
-            rqth: bool = False,    # reconnaissance de la qualité de travailleur handicapé
-            qpv: bool = False,     # réside dans un quartier prioritaire
+            rqth: bool = False,    # reconnaissance de la qualité de travailleur handicapé (non lue par le modèle)
+            qpv: bool = False,     # réside dans un quartier prioritaire (non lu par le modèle)
             no_licence: bool = False, # pas de permis de conduire
             top: int = 10,         # métiers proches affichés
             data: str = None,      # dossier du jeu de données (défaut : le jeu synthétique embarqué)
             json: bool = False):   # imprimer du JSON plutôt qu'un tableau
-    "Les métiers proches classés par le gain prédit de P(emploi dans les 12 mois)."
+    "Les métiers vers lesquels les demandeurs d'emploi du métier se reconvertissent, classés par le gain prédit de P(emploi dans les 12 mois)."
     from emploi_lab.reconversion import PROFILE_DEFAULTS, load_advisor, make_profile, suggest_reconversion
     from emploi_lab.recruitment import load_tension
     from emploi_lab.referentials import check_rome, check_territory
@@ -352,15 +352,20 @@ def suggest(*, territory: str,     # code INSEE du département, p. ex. 69
     shown = {k: profile.iloc[0][k] for k in PROFILE_DEFAULTS}
     if json:
         return print_json({"territory": territory, "rome_code": rome, "profile": {k: (v.item() if hasattr(v, "item") else v) for k, v in shown.items()},
-                           "synthetic": synthetic, "p_employed_12m": ans["p_own"], "best_gain": ans["best_gain"],
+                           "synthetic": synthetic, "p_employed_12m": ans["p_own"], "best_gain": ans["best_gain"], "interval_level": adv.level,
                            "reconversion_a_envisager": ans["flag"], "candidates": ans["candidates"].to_dict(orient="records")})
     print(f"Reconversion pour {rome} à {territory}" + (" — données synthétiques" if synthetic else ""))
-    print("Profil : " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+    print("Profil : " + ", ".join(f"{k}={v}" for k, v in shown.items()) + " (sexe, nationalité, RQTH et QPV ne sont pas lus par le modèle)")
     print(f"Probabilité de reprise d'emploi à 12 mois : {ans['p_own']:.0%} ; meilleur gain : {ans['best_gain']:+.0%}"
           + (" → reconversion à envisager" if ans["flag"] else ""))
-    print_table(ans["candidates"].rename(columns={"near_rome_code": "ROME", "label": "métier proche", "proximity": "proximité",
-                                                   "p_candidate": "P(emploi 12 mois)", "gain": "gain", "context": "contexte local",
-                                                   "tension_label": "tension"}))
+    c = ans["candidates"]
+    print_table(c.assign(source=c.source.map({"observed": "observé", "same_subdomain": "même domaine"}))
+                .drop(columns=["reason", "offers_per_registration", "exits_per_year"])
+                .rename(columns={"near_rome_code": "ROME", "label": "métier proche", "source": "mouvement", "proximity": "proximité",
+                                 "p_candidate": "P(emploi 12 mois)", "gain": "gain", "gain_low": "bas (80 %)", "gain_high": "haut (80 %)",
+                                 "tension_label": "tension"}))
+    print("\nPourquoi :")
+    for r in c.itertuples(): print(f"- {r.near_rome_code} : {r.reason}")
 
 # %% ../nbs/44_cli.ipynb
 @command("mobility", "suggest")
