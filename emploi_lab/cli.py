@@ -371,25 +371,31 @@ def suggest(*, territory: str,     # code INSEE du département, p. ex. 69
 @command("mobility", "suggest")
 def mobility_suggest(*, territory: str, # code INSEE du département de résidence, p. ex. 69
                      rome: str,          # code ROME du métier, p. ex. K2204
-                     children: int = 0,  # enfants de moins de 3 ans (donne plus de poids aux places d'accueil)
-                     radius_km: float = 150.0, # plus grande distance entre centres, en km
+                     children: int = 0,  # enfants de moins de 3 ans (chacun donne plus de poids aux places d'accueil)
+                     radius_km: float = 150.0, # distance acceptée entre centres, en km (une destination à cette distance coûte 1 point)
                      neighbours_only: bool = False, # seulement les départements limitrophes
                      top: int = 10,      # destinations affichées
                      data: str = None,   # dossier du jeu de données (défaut : le jeu synthétique embarqué)
                      json: bool = False): # imprimer du JSON plutôt qu'un tableau
-    "Les destinations où un métier est demandé, avec logement et garde d'enfants."
+    "Les départements où un métier a des offres, comparés au fait de rester : demande, tension, logement, garde d'enfants, distance."
     from emploi_lab.mobility import SHOWN, TERMS, load_context, suggest_mobility
     from emploi_lab.referentials import check_rome, check_territory
     territory, rome = check_territory(territory, "--territory"), check_rome(rome, "--rome")
     ctx = load_context(data)
     table = suggest_mobility(ctx, territory, rome, children=children, radius_km=radius_km, neighbours_only=neighbours_only, top=top)
+    home, dest = table.iloc[0], table.iloc[1:]
     if json:
         return print_json({"territory": territory, "rome_code": rome, "children": children, "radius_km": radius_km,
-                           "synthetic": ctx.synthetic, "terms": TERMS, "destinations": table.to_dict(orient="records")})
+                           "synthetic": ctx.synthetic, "terms": TERMS, "baseline": "home (every term 0)",
+                           "home": home.drop(labels=TERMS + ["score"]).to_dict(), "destinations": dest.to_dict(orient="records")})
     print(f"Mobilité pour {rome} depuis {territory} (rayon {radius_km:g} km, enfants de moins de 3 ans : {children})"
           + (" — données synthétiques" if ctx.synthetic else ""))
-    if table.empty: return print("Aucune destination dans ce rayon.")
+    print("Score : écart avec le fait de rester dans le département (positif = mieux que rester).")
+    if dest.empty: return print("Aucune destination avec des offres pour ce métier dans ce rayon.")
     print_table(table[list(SHOWN)].rename(columns=SHOWN))
+    if (dest.score <= 0).all(): print("Aucune destination ne fait mieux que rester.")
+    print()
+    for r in dest.itertuples(): print(f"- {r.explanation}")
 
 # %% ../nbs/44_cli.ipynb
 def build_parser(group: str = None) -> argparse.ArgumentParser:
