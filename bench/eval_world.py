@@ -75,13 +75,69 @@ def recruitment(data_dir):
         print("the ten territories with the fewest offers:\n" + terr[["offers", "series", "learned", "zero", "ratio_zero", "verdict"]].round(3).to_string())
 
 
+def reconversion(data_dir, codes=("K2204", "N1103", "K1304", "D1507", "G1602")):
+    "The flag against the truth on held-out people, and 20 suggestions (four per occupation) with gain, interval and reason."
+    from emploi_lab.reconversion import evaluate_flag, reason_fr, territory_reconversion
+    ev = evaluate_flag(data_dir)
+    t = ev["test"]
+    print(f"\n== reconversion flag on held-out people ({ev['people_held_out']:,} spells of held-out people; test half {ev['n_test']:,} seekers)")
+    print(f"thresholds chosen on the calibration half: own P < {ev['operating_point'][0]:.2f}, best gain >= {ev['operating_point'][1]:.2f}")
+    print(f"test half: precision {t['precision']:.3f}, recall {t['recall']:.3f} ({t['true_positives']} of {t['flagged']} flagged, {t['truly_flagged']} truly)")
+    pt = ev["policy_thresholds"]
+    print(f"policy thresholds (0.5, 0.10): precision {pt['precision']:.3f}, recall {pt['recall']:.3f}")
+    print(f"suggested moves of the flagged that are observed transitions: {ev['observed_share_of_suggestions']:.1%}")
+    print(f"true gain inside the 80 % interval of the suggested move: {ev['true_gain_in_interval']:.1%}; "
+          f"own P(employed) vs truth, correlation {ev['p_own_correlation']:.3f}")
+    adv, spells = ev["advisor"], read_table("spells", data_dir, None)
+    as_of = dataset_as_of(data_dir)
+    on = spells[(spells.registered_at <= as_of) & (spells.ended_at.isna() | (spells.ended_at > as_of))].reset_index(drop=True)
+    r = territory_reconversion(adv, on[on.rome_code.isin(codes)].reset_index(drop=True), k=1)  # every move, for the printout
+    f = r["flags"][r["flags"].flag]
+    print(f"registered at the as-of date in these five occupations: {int(r['totals'].registered.sum()):,}; flagged {len(f):,}; "
+          f"their suggested move an observed transition: {(f.best_source == 'observed').mean():.1%}")
+    lab, names = _labels(), load_territories().set_index("territory").name
+    print("\n== 20 suggestions: for each occupation, its four most frequent moves among the flagged (territory with the most)")
+    for code in codes:
+        p = r["pairs"][r["pairs"].rome_code == code].sort_values(["flagged", "territory"], ascending=[False, True])
+        p = p.drop_duplicates("best_rome_code").head(4)
+        print(f"\n{code} {lab[code]}:")
+        for row in p.itertuples():
+            print(f"  {names[row.territory]} ({row.territory}), {row.flagged} personnes → {row.best_rome_code} {lab[row.best_rome_code]} "
+                  f"[{'observé' if row.source == 'observed' else 'même domaine'}] gain {100*row.mean_gain:+.0f} pts "
+                  f"({100*row.gain_low:+.0f} à {100*row.gain_high:+.0f})\n    {row.reason}")
+
+
+def mobility(data_dir):
+    "Rankings for 0, 1 and 3 children over every territory × its 3 largest occupations; zero-offer destinations in the top 5."
+    from emploi_lab.mobility import load_context, suggest_mobility, territory_mobility
+    ctx = load_context(data_dir)
+    full = territory_mobility(ctx, n_destinations=5)
+    dest = full[full["rank"] > 0]
+    queries = full.groupby(["home", "rome_code"]).ngroups
+    print(f"\n== mobility: {queries} queries (territory × one of its 3 largest occupations, at least 11 seekers) × 0, 1, 3 children")
+    print(f"destinations in the top 5 with no offer for the occupation over 12 months: {int((dest.offers_12m <= 0).sum())} of {len(dest):,}")
+    order = dest.groupby(["home", "rome_code", "children"]).territory.apply(tuple).unstack("children")
+    for a, b in ((0, 1), (1, 3), (0, 3)):
+        print(f"top-5 ranking differs between {a} and {b} children: {(order[a] != order[b]).mean():.1%} of queries")
+    best = dest[dest["rank"] == 1]
+    print(f"best destination better than staying (score > 0): {(best.score > 0).mean():.1%}; territories with no destination within 150 km: "
+          + ", ".join(sorted(set(full.home) - set(dest.home))))
+    for home, rome in (("13", "K2204"), ("48", "G1602")):
+        for n in (0, 1, 3):
+            t = suggest_mobility(ctx, home, rome, children=n, top=5)
+            print(f"\n{home} {rome}, {n} child(ren): " + " > ".join(f"{r.territory} ({r.score:+.2f})" for r in t.iloc[1:].itertuples())
+                  + f"  [home {home} = 0]")
+        print("  " + t.explanation.iloc[1])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", help="dataset folder (default: the embedded dataset)")
     ap.add_argument("--part", choices=PARTS, action="append", help="parts to run (default: all)")
     a = ap.parse_args(argv)
     data_dir = resolve_data_dir(a.data)
-    run = {"occupations": occupations, "offers": offers_top10, "recruitment": recruitment}
+    run = {"occupations": occupations, "offers": offers_top10, "recruitment": recruitment, "reconversion": reconversion,
+           "mobility": mobility}
     for part in a.part or PARTS:
         if part in run: run[part](data_dir)
 

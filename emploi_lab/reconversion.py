@@ -104,7 +104,7 @@ def reconversion_features(spells: pd.DataFrame,     # spells in the data model's
 # %% ../nbs/23_reconversion.ipynb
 class ReconversionAdvisor(BaseEstimator):
     "Counterfactual reconversion gains from a blind Cox model whose occupation context is swapped."
-    def __init__(self, *, p_low: float = 0.5, min_gain: float = 0.10, horizon: int = 365, max_rows: int = 200_000,
+    def __init__(self, *, p_low: float = 0.35, min_gain: float = 0.10, horizon: int = 365, max_rows: int = 200_000,
                  prior: float = 20.0, level: float = 0.8, seed: int = 0):
         self.p_low, self.min_gain, self.horizon, self.max_rows = p_low, min_gain, horizon, max_rows
         self.prior, self.level, self.seed = prior, level, seed
@@ -240,7 +240,7 @@ def reason_fr(row,                 # a row of `candidate_gains` (or of `territor
 def true_flags(seekers: pd.DataFrame,    # spells of the people scored
                truth: dict,              # the generator's truth (`store.read_truth`)
                proximity: pd.DataFrame,  # the candidates (`advisor.proximity_`)
-               *, p_low: float = 0.5, min_gain: float = 0.10, horizon: int = 365) -> pd.DataFrame:
+               *, p_low: float = 0.35, min_gain: float = 0.10, horizon: int = 365) -> pd.DataFrame:
     "The generator's own P(employed), best true gain and true flag of each seeker (synthetic data only)."
     from emploi_lab.synth import true_survival  # the oracle: only for scoring synthetic data
     p_own = 1 - true_survival(seekers, truth, [horizon])[:, 0]
@@ -267,7 +267,7 @@ def flag_scores(flag, true_flag) -> dict:
             "precision": tp / max(int(flag.sum()), 1), "recall": tp / max(int(true_flag.sum()), 1)}
 
 # %% ../nbs/23_reconversion.ipynb
-P_GRID = np.round(np.arange(0.30, 0.601, 0.01), 2)   # thresholds tried on the predicted own probability
+P_GRID = np.round(np.arange(0.20, 0.501, 0.01), 2)   # thresholds tried on the predicted own probability
 GAIN_GRID = np.round(np.arange(0.0, 0.301, 0.01), 2)  # thresholds tried on the predicted best gain
 
 def choose_operating_point(pred: pd.DataFrame, true_flag, *, target_precision: float = 0.85) -> tuple:
@@ -281,7 +281,7 @@ def choose_operating_point(pred: pd.DataFrame, true_flag, *, target_precision: f
     if best is None: raise ValueError(f"no thresholds reach precision {target_precision}")
     return best[1], best[2]
 
-def precision_recall_curve(pred: pd.DataFrame, true_flag, *, p_low: float = 0.5, grid=GAIN_GRID) -> pd.DataFrame:
+def precision_recall_curve(pred: pd.DataFrame, true_flag, *, p_low: float = 0.35, grid=GAIN_GRID) -> pd.DataFrame:
     "Precision and recall of the flag for each predicted-gain threshold of `grid`, at own-probability threshold `p_low`."
     return pd.DataFrame([{"min_gain": g, **flag_scores((pred.p_own < p_low) & (pred.best_gain >= g), true_flag)} for g in grid])
 

@@ -64,10 +64,10 @@ def test_flag_agrees_with_the_truth_on_held_out_people(territory_data, held_out)
     truth = read_truth(territory_data)
     pred, true = flag_seekers(adv, recent), true_flags(recent, truth, adv.proximity_)
     half = len(recent) // 2
-    p_low, g = choose_operating_point(pred.iloc[:half], true.flag.iloc[:half])
+    p_low, g = choose_operating_point(pred.iloc[:half], true.flag.iloc[:half], target_precision=0.75)
     test = pred.iloc[half:]
     s = flag_scores((test.p_own < p_low) & (test.best_gain >= g), true.flag.iloc[half:])
-    assert s["flagged"] > 0 and s["precision"] > 0.6 and s["recall"] > 0.35, s  # tiny data; full scale in bench/eval_world.py
+    assert s["flagged"] > 0 and s["precision"] > 0.6 and s["recall"] > 0.25, s  # tiny data; full scale in bench/eval_world.py
     rand = flag_scores(np.random.default_rng(0).permutation(((test.p_own < p_low) & (test.best_gain >= g)).to_numpy()), true.flag.iloc[half:])
     assert s["precision"] > rand["precision"] + 0.2  # far better than the same number of flags at random
 
