@@ -21,7 +21,8 @@ from .store import dataset_as_of, read_manifest, read_table, resolve_data_dir
 # %% ../nbs/24_mobility.ipynb
 EARTH_RADIUS_KM = 6371.0
 
-def distance_matrix(territories: pd.DataFrame) -> pd.DataFrame:
+def distance_matrix(territories: pd.DataFrame,  # `referentials.load_territories()` (lon, lat)
+                   ) -> pd.DataFrame:
     "Great-circle distance in km between the centroids (`lon`, `lat`) of every pair of territories."
     lon, lat = np.radians(territories["lon"].to_numpy()), np.radians(territories["lat"].to_numpy())
     dlat, dlon = lat[:, None] - lat[None, :], lon[:, None] - lon[None, :]
@@ -48,7 +49,13 @@ def _rate(df: pd.DataFrame, num: str, den: str, scale: float, codes) -> pd.Serie
     national = df[num].sum() / max(df[den].sum(), 1)
     return (d[num] / d[den].where(d[den] > 0)).fillna(national) * scale
 
-def build_context(territories, housing, childcare, tension, seekers, synthetic=True) -> MobilityContext:
+def build_context(territories,  # `referentials.load_territories()`
+                  housing,  # dwellings and vacant dwellings per territory
+                  childcare,  # children under 3 and places per territory
+                  tension,  # `recruitment.tension_index` output
+                  seekers,  # `registered_seekers` output
+                  synthetic = True,  # built from synthetic data?
+                 ) -> MobilityContext:
     "A `MobilityContext` from the referential, the housing and childcare tables, the tension index and seeker counts."
     codes = territories["territory"].tolist()
     romes = sorted(set(tension["rome_code"]) | set(seekers.get("rome_code", [])))
@@ -62,13 +69,16 @@ def build_context(territories, housing, childcare, tension, seekers, synthetic=T
                            tension=ten, seekers=wide(seekers, "seekers").fillna(0.0), synthetic=synthetic)
 
 # %% ../nbs/24_mobility.ipynb
-def registered_seekers(spells: pd.DataFrame, as_of) -> pd.DataFrame:
+def registered_seekers(spells: pd.DataFrame,  # spells (territory, rome_code, registered_at, ended_at)
+                       as_of,  # the day counted
+                      ) -> pd.DataFrame:
     "Job seekers registered at `as_of`, per territory × ROME (column `seekers`)."
     day = pd.Timestamp(as_of)
     on = (spells.registered_at <= day) & (spells.ended_at.isna() | (spells.ended_at > day))
     return spells[on].groupby(["territory", "rome_code"]).size().rename("seekers").reset_index()
 
-def load_context(data_dir=None) -> MobilityContext:
+def load_context(data_dir = None,  # dataset folder (default: the embedded dataset)
+                ) -> MobilityContext:
     "The mobility context of a dataset folder (default: the embedded dataset)."
     data_dir = resolve_data_dir(data_dir, tables=("spells", "offers", "housing", "childcare"))
     as_of = dataset_as_of(data_dir)
@@ -126,12 +136,13 @@ def _figures(ctx: MobilityContext, rome: str, places: list) -> pd.DataFrame:
 
 # %% ../nbs/24_mobility.ipynb
 def score_destinations(ctx: MobilityContext,  # the context
-                       home: str,             # home territory
-                       rome: str,             # occupation sought
+                       home: str,  # home territory
+                       rome: str,  # occupation sought
                        *, children: int = 0,  # children under 3
-                       radius_km: float = 150, # largest centroid distance (and the distance worth one point of cost)
-                       neighbours_only: bool = False,
-                       weights: MobilityWeights = MobilityWeights()) -> pd.DataFrame:
+                       radius_km: float = 150,  # largest centroid distance (and the distance worth one point of cost)
+                       neighbours_only: bool = False,  # only the départements sharing a border
+                       weights: MobilityWeights = MobilityWeights(),  # the terms' weights
+                      ) -> pd.DataFrame:
     "Home (the baseline, every term 0) then the destinations with offers for `rome`, best first: figures, terms, score."
     dest = candidate_territories(ctx, home, radius_km, neighbours_only)
     w, f = weights, _figures(ctx, rome, [home, *dest])
@@ -150,14 +161,17 @@ def score_destinations(ctx: MobilityContext,  # the context
 
 # %% ../nbs/24_mobility.ipynb
 def with_change(ctx: MobilityContext,  # the context
-                territory: str,        # the territory changed
-                **values) -> MobilityContext:
+                territory: str,  # the territory changed
+                **values,  # `vacancy_rate` and/or `childcare_per_100` values
+               ) -> MobilityContext:
     "A copy of `ctx` where `territory` has the given `vacancy_rate` / `childcare_per_100`."
     t = ctx.territories.copy()
     for k, v in values.items(): t.loc[territory, k] = v
     return MobilityContext(t, ctx.distance_km, ctx.offers, ctx.tension, ctx.seekers, ctx.synthetic)
 
-def rank_of(scores: pd.DataFrame, territory: str) -> int:
+def rank_of(scores: pd.DataFrame,  # `score_destinations` output
+            territory: str,  # a destination
+           ) -> int:
     "1-based rank of `territory` among the destinations of a scored table (home excluded)."
     return int(np.flatnonzero(scores.loc[~scores.is_home, "territory"].to_numpy() == territory)[0]) + 1
 
@@ -166,9 +180,11 @@ def _fr(x: float, digits: int = 1) -> str: return f"{x:,.{digits}f}".replace(","
 
 def _tension_word(z: float) -> str: return TENSION_LABELS[int(tension_class([z])[0])]
 
-def explain_fr(row,         # a destination row of `score_destinations`
-               home,        # its home row (the first)
-               children: int = 0, radius_km: float = 150) -> str:
+def explain_fr(row,  # a destination row of `score_destinations`
+               home,  # its home row (the first)
+               children: int = 0,  # children under 3
+               radius_km: float = 150,  # the accepted radius
+              ) -> str:
     "Each term of a destination's score in French, against home."
     parts = [f"{_fr(row.offers_per_seeker, 2)} offre(s) par inscrit du métier sur 12 mois contre {_fr(home.offers_per_seeker, 2)} à domicile",
              f"tension {_tension_word(row.tension_index)} contre {_tension_word(home.tension_index)}",
@@ -181,12 +197,12 @@ def explain_fr(row,         # a destination row of `score_destinations`
 
 # %% ../nbs/24_mobility.ipynb
 def suggest_mobility(ctx: MobilityContext,  # the context
-                     territory: str,        # home territory
-                     rome: str,             # occupation sought
+                     territory: str,  # home territory
+                     rome: str,  # occupation sought
                      *, children: int = 0,  # children under 3
-                     radius_km: float = 150, # largest centroid distance
-                     neighbours_only: bool = False,
-                     top: int = 10,         # destinations shown (home comes on top of them)
+                     radius_km: float = 150,  # largest centroid distance
+                     neighbours_only: bool = False,  # only the départements sharing a border
+                     top: int = 10,  # destinations shown (home comes on top of them)
                     ) -> pd.DataFrame:
     "Home (the baseline) and the `top` destinations for occupation `rome` from `territory`, terms and explanation."
     territory, rome = check_territory(territory, "--territory"), check_rome(rome, "--rome")
@@ -199,9 +215,12 @@ def suggest_mobility(ctx: MobilityContext,  # the context
 
 # %% ../nbs/24_mobility.ipynb
 def territory_mobility(ctx: MobilityContext,  # the context
-                       *, k: int = 11,        # smallest number of local seekers of an occupation shown
-                       children=(0, 1, 3),    # numbers of children under 3 answered for
-                       n_occupations: int = 3, n_destinations: int = 3, radius_km: float = 150) -> pd.DataFrame:
+                       *, k: int = 11,  # smallest number of local seekers of an occupation shown
+                       children = (0, 1, 3),  # numbers of children under 3 answered for
+                       n_occupations: int = 3,  # largest occupations per territory
+                       n_destinations: int = 3,  # destinations per answer
+                       radius_km: float = 150,  # the accepted radius
+                      ) -> pd.DataFrame:
     "Per territory × largest occupations × children: home (rank 0) and the best destinations with terms and explanation."
     rows = []
     for home in ctx.territories.index:
@@ -216,8 +235,11 @@ def territory_mobility(ctx: MobilityContext,  # the context
 
 # %% ../nbs/24_mobility.ipynb
 def elsewhere_summary(ctx: MobilityContext,  # the context
-                      *, radius_km: float = 150, margin: float = 1.0, k: int = 11,
-                      weights: MobilityWeights = MobilityWeights()) -> pd.DataFrame:
+                      *, radius_km: float = 150,  # the radius
+                      margin: float = 1.0,  # points of demand + tension a destination must gain
+                      k: int = 11,  # smallest count published
+                      weights: MobilityWeights = MobilityWeights(),  # the terms' weights
+                     ) -> pd.DataFrame:
     "Per territory: registered seekers, those whose occupation is in clearly higher demand within reach, and where."
     demand = weights.demand * np.log((ctx.offers + 1) / (ctx.seekers + 1)) + weights.tension * ctx.tension  # territory × rome
     rows = []
@@ -240,7 +262,11 @@ def elsewhere_summary(ctx: MobilityContext,  # the context
 
 # %% ../nbs/24_mobility.ipynb
 def choropleth(values: pd.Series,  # one value per territory code
-               ax=None, *, cmap: str = "viridis", title: str = None, overseas: bool = False):
+               ax = None,  # matplotlib axes (default: a new figure)
+               *, cmap: str = "viridis",  # matplotlib colour map
+               title: str = None,  # the title
+               overseas: bool = False,  # draw the overseas départements too
+              ):
     "Fill each territory's boundary with the colour of `values` (indexed by territory code); NaN in hatched grey."
     terr = load_territories()
     if not overseas: terr = terr[~terr.overseas]

@@ -49,7 +49,11 @@ def _grid(values: pd.Series, terr, romes) -> np.ndarray:
     "A (territory, rome_code) series as a territory × ROME array (0 where absent)."
     return values.unstack(fill_value=0).reindex(index=terr, columns=romes, fill_value=0).to_numpy(float)
 
-def cell_counts(spells: pd.DataFrame, offers: pd.DataFrame, start, end) -> dict:
+def cell_counts(spells: pd.DataFrame,  # spells (territory, rome_code, registered_at, ended_at, exit_reason)
+                offers: pd.DataFrame,  # offers (territory, rome_code, posted_at)
+                start,  # first day counted
+                end,  # last day counted
+               ) -> dict:
     "Offers, registrations, exits to work and years registered per territory × ROME over [start, end]."
     terr, romes = load_territories().territory.to_numpy(), load_occupations().rome_code.to_numpy()
     key, start, end = ["territory", "rome_code"], pd.Timestamp(start), pd.Timestamp(end)
@@ -64,7 +68,8 @@ def cell_counts(spells: pd.DataFrame, offers: pd.DataFrame, start, end) -> dict:
 # %% ../nbs/23_reconversion.ipynb
 def occupation_context(spells: pd.DataFrame,  # spells (territory, rome_code, registered_at, ended_at, exit_reason)
                        offers: pd.DataFrame,  # offers (territory, rome_code, posted_at)
-                       *, start=None, end=None,  # the window counted (default: the offers' span)
+                       *, start=None,         # first day counted (default: the first offer's)
+                       end=None,              # last day counted (default: the last offer's)
                        prior: float = 20.0,   # pseudo-observations k pulling a cell to its additive fit
                        lam: float = 5.0,      # ridge penalty of the additive fit
                        with_se: bool = False, # also return the standard errors and the two measures
@@ -104,12 +109,25 @@ def reconversion_features(spells: pd.DataFrame,     # spells in the data model's
 # %% ../nbs/23_reconversion.ipynb
 class ReconversionAdvisor(BaseEstimator):
     "Counterfactual reconversion gains from a blind Cox model whose occupation context is swapped."
-    def __init__(self, *, p_low: float = 0.35, min_gain: float = 0.10, horizon: int = 365, max_rows: int = 200_000,
-                 prior: float = 20.0, level: float = 0.8, seed: int = 0):
+    def __init__(self,
+                 *, p_low: float = 0.35,  # flag when the own P(employed) is below this
+                 min_gain: float = 0.10,  # and the best gain at least this
+                 horizon: int = 365,  # days of P(employed)
+                 max_rows: int = 200_000,  # training spells sampled at most
+                 prior: float = 20.0,  # pseudo-observations of the context
+                 level: float = 0.8,  # coverage of the gain's interval
+                 seed: int = 0,  # sampling seed
+                ):
+        "Store the parameters (validated in `fit`)."
         self.p_low, self.min_gain, self.horizon, self.max_rows = p_low, min_gain, horizon, max_rows
         self.prior, self.level, self.seed = prior, level, seed
 
-    def fit(self, spells: pd.DataFrame, offers: pd.DataFrame, childcare: pd.DataFrame, *, as_of=None):
+    def fit(self,
+            spells: pd.DataFrame,  # spells in the data model's layout
+            offers: pd.DataFrame,  # offers (territory, rome_code, posted_at)
+            childcare: pd.DataFrame,  # children under 3 and places per territory
+            *, as_of = None,  # the data's last day (default: the last registration)
+           ):
         "Fit the occupation context and the blind survival model on the spells registered within the offers' window."
         as_of = pd.Timestamp(as_of) if as_of is not None else spells.registered_at.max()
         start = offers.posted_at.min().to_period("M").to_timestamp()
@@ -124,7 +142,9 @@ class ReconversionAdvisor(BaseEstimator):
 
 # %% ../nbs/23_reconversion.ipynb
 @patch
-def p_employed(self: ReconversionAdvisor, spells: pd.DataFrame) -> np.ndarray:
+def p_employed(self: ReconversionAdvisor,
+               spells: pd.DataFrame,  # spells of the people asked about
+              ) -> np.ndarray:
     "Predicted P(return to work within `horizon` days) of each spell, as registered."
     check_is_fitted(self)
     return self._p(reconversion_features(spells, self.context_, self.childcare_))
@@ -237,10 +257,13 @@ def reason_fr(row,                 # a row of `candidate_gains` (or of `territor
             f"(entre {_points(row.gain_low)} et {_points(row.gain_high)}).")
 
 # %% ../nbs/23_reconversion.ipynb
-def true_flags(seekers: pd.DataFrame,    # spells of the people scored
-               truth: dict,              # the generator's truth (`store.read_truth`)
+def true_flags(seekers: pd.DataFrame,  # spells of the people scored
+               truth: dict,  # the generator's truth (`store.read_truth`)
                proximity: pd.DataFrame,  # the candidates (`advisor.proximity_`)
-               *, p_low: float = 0.35, min_gain: float = 0.10, horizon: int = 365) -> pd.DataFrame:
+               *, p_low: float = 0.35,  # the truth's threshold on the own probability
+               min_gain: float = 0.10,  # the truth's threshold on the best gain
+               horizon: int = 365,  # days
+              ) -> pd.DataFrame:
     "The generator's own P(employed), best true gain and true flag of each seeker (synthetic data only)."
     from emploi_lab.synth import true_survival  # the oracle: only for scoring synthetic data
     p_own = 1 - true_survival(seekers, truth, [horizon])[:, 0]
@@ -252,14 +275,22 @@ def true_flags(seekers: pd.DataFrame,    # spells of the people scored
     out["flag"] = (out.p_own < p_low) & (out.best_gain >= min_gain)
     return out
 
-def true_gains(seekers: pd.DataFrame, truth: dict, gains: pd.DataFrame, horizon: int = 365) -> np.ndarray:
+# %% ../nbs/23_reconversion.ipynb
+def true_gains(seekers: pd.DataFrame,  # spells of the people scored
+               truth: dict,  # the generator's truth
+               gains: pd.DataFrame,  # `candidate_gains(advisor, seekers)`
+               horizon: int = 365,  # days
+              ) -> np.ndarray:
     "The true gain of each row of `candidate_gains(advisor, seekers)` (synthetic data only)."
     from emploi_lab.synth import true_survival  # the oracle: only for scoring synthetic data
     own = seekers.iloc[gains.seeker.to_numpy()].reset_index(drop=True)
     moved = own.assign(rome_code=gains.near_rome_code.to_numpy())
     return true_survival(own, truth, [horizon])[:, 0] - true_survival(moved, truth, [horizon])[:, 0]
 
-def flag_scores(flag, true_flag) -> dict:
+# %% ../nbs/23_reconversion.ipynb
+def flag_scores(flag,  # the flag, per person
+                true_flag,  # the true flag, same order
+               ) -> dict:
     "Precision, recall, counts of a flag against the true flag."
     flag, true_flag = np.asarray(flag, bool), np.asarray(true_flag, bool)
     tp = int((flag & true_flag).sum())
@@ -270,7 +301,10 @@ def flag_scores(flag, true_flag) -> dict:
 P_GRID = np.round(np.arange(0.20, 0.501, 0.01), 2)   # thresholds tried on the predicted own probability
 GAIN_GRID = np.round(np.arange(0.0, 0.301, 0.01), 2)  # thresholds tried on the predicted best gain
 
-def choose_operating_point(pred: pd.DataFrame, true_flag, *, target_precision: float = 0.85) -> tuple:
+def choose_operating_point(pred: pd.DataFrame,  # `flag_seekers` output
+                           true_flag,  # the true flag, same order
+                           *, target_precision: float = 0.85,  # precision the thresholds must reach
+                          ) -> tuple:
     "The (p_low, min_gain) of highest recall whose flag reaches `target_precision` against `true_flag`."
     best, true_flag = None, np.asarray(true_flag, bool)
     for p_low in P_GRID:
@@ -281,15 +315,20 @@ def choose_operating_point(pred: pd.DataFrame, true_flag, *, target_precision: f
     if best is None: raise ValueError(f"no thresholds reach precision {target_precision}")
     return best[1], best[2]
 
-def precision_recall_curve(pred: pd.DataFrame, true_flag, *, p_low: float = 0.35, grid=GAIN_GRID) -> pd.DataFrame:
+def precision_recall_curve(pred: pd.DataFrame,  # `flag_seekers` output
+                           true_flag,  # the true flag, same order
+                           *, p_low: float = 0.35,  # threshold on the own probability
+                           grid: np.ndarray = GAIN_GRID,  # thresholds tried on the best gain
+                          ) -> pd.DataFrame:
     "Precision and recall of the flag for each predicted-gain threshold of `grid`, at own-probability threshold `p_low`."
     return pd.DataFrame([{"min_gain": g, **flag_scores((pred.p_own < p_low) & (pred.best_gain >= g), true_flag)} for g in grid])
 
 # %% ../nbs/23_reconversion.ipynb
 def flag_surrogate(advisor: ReconversionAdvisor,  # a fitted advisor
-                   seekers: pd.DataFrame,         # the people flagged
-                   flags: pd.DataFrame,           # `flag_seekers(advisor, seekers)`
-                   seed: int = 0):
+                   seekers: pd.DataFrame,  # the people flagged
+                   flags: pd.DataFrame,  # `flag_seekers(advisor, seekers)`
+                   seed: int = 0,  # the classifier's seed
+                  ):
     "A gradient-boosting classifier reproducing the flag, its fidelity and its features (for TreeSHAP)."
     from sklearn.ensemble import HistGradientBoostingClassifier  # only when the flag is explained
     X = reconversion_features(seekers, advisor.context_, advisor.childcare_).drop(columns=["context_x_low_education"])
@@ -315,9 +354,10 @@ def _check_choices(p: dict):
 
 # %% ../nbs/23_reconversion.ipynb
 def make_profile(territory: str,  # INSEE code of the département
-                 rome: str,       # ROME code sought
-                 as_of,           # registration date given to the profile
-                 **person) -> pd.DataFrame:
+                 rome: str,  # ROME code sought
+                 as_of,  # registration date given to the profile
+                 **person,  # fields of `PROFILE_DEFAULTS` (None: the default)
+                ) -> pd.DataFrame:
     "A one-row spells frame for a profile registered at `as_of`; unknown fields or categories raise `InputError`."
     p = {**PROFILE_DEFAULTS, **{k: v for k, v in person.items() if v is not None}}
     unknown = sorted(set(p) - set(PROFILE_DEFAULTS))
@@ -385,8 +425,9 @@ def _tables(data_dir) -> tuple:
     return (read_table("spells", data_dir, SPELL_COLUMNS), read_table("offers", data_dir, ["territory", "rome_code", "posted_at"]),
             read_table("childcare", data_dir, ["territory", "children_under_3", "places"]))
 
-def load_advisor(data_dir=None,  # dataset folder (default: the embedded dataset)
-                 **params) -> ReconversionAdvisor:
+def load_advisor(data_dir = None,  # dataset folder (default: the embedded dataset)
+                 **params,  # `ReconversionAdvisor` parameters (an advisor fitted with them is not cached)
+                ) -> ReconversionAdvisor:
     "The fitted advisor of a dataset folder, from the cache when possible (`params`: of `ReconversionAdvisor`, not cached)."
     data_dir = resolve_data_dir(data_dir, tables=("spells", "offers", "childcare"))
     fp = dataset_fingerprint(data_dir, ("childcare", "offers", "spells"))
@@ -399,11 +440,12 @@ def load_advisor(data_dir=None,  # dataset folder (default: the embedded dataset
     return adv
 
 # %% ../nbs/23_reconversion.ipynb
-def evaluate_flag(data_dir=None,  # dataset folder (default: the embedded dataset)
-                  *, n: int = 8000,       # held-out seekers scored
+def evaluate_flag(data_dir = None,  # dataset folder (default: the embedded dataset)
+                  *, n: int = 8000,  # held-out seekers scored
                   held_out: float = 0.2,  # share of the people held out of the fit
-                  seed: int = 0,
-                  target_precision: float = 0.85) -> dict:
+                  seed: int = 0,  # the held-out people and the sample
+                  target_precision: float = 0.85,  # precision the chosen thresholds must reach on the calibration half
+                 ) -> dict:
     "Fit on most people, choose the thresholds on half of `n` held-out recent seekers, score the flag on the other half."
     data_dir = resolve_data_dir(data_dir)
     truth, as_of = read_truth(data_dir), dataset_as_of(data_dir)

@@ -16,6 +16,7 @@ import json
 import numpy as np
 import pandas as pd
 from scipy.stats import nbinom, poisson
+from fastcore.basics import patch
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.utils.validation import check_is_fitted
@@ -27,12 +28,16 @@ from .referentials import DOMAINS, check_territory, load_occupations, load_terri
 from .store import cache_dir, cache_key, dataset_as_of, dataset_fingerprint, read_table, resolve_data_dir
 
 # %% ../nbs/22_recruitment.ipynb
-def last_full_month(as_of) -> pd.Period:
+def last_full_month(as_of,  # a date
+                   ) -> pd.Period:
     "The last calendar month that ends on or before `as_of`."
     day = pd.Timestamp(as_of)
     return (day + pd.Timedelta(days=1)).to_period("M") - 1
 
-def monthly_offers(offers: pd.DataFrame, as_of, months: int = None) -> pd.DataFrame:
+def monthly_offers(offers: pd.DataFrame,  # offers (territory, rome_code, posted_at)
+                   as_of,  # the data's last day
+                   months: int = None,  # months kept (default: all)
+                  ) -> pd.DataFrame:
     "Offers per series (rows: territory, rome_code) and month (columns, `Period`), for non-empty series."
     end = last_full_month(as_of)
     month = offers["posted_at"].dt.to_period("M")
@@ -47,13 +52,19 @@ def _cumsum(Y: np.ndarray) -> np.ndarray:
     "Cumulative sums with a leading zero column: the sum of months a..b-1 is C[:, b] - C[:, a]."
     return np.concatenate([np.zeros((len(Y), 1)), np.cumsum(Y, axis=1)], axis=1)
 
-def window_sum(Y: np.ndarray, start: int, stop: int) -> np.ndarray:
+def window_sum(Y: np.ndarray,  # series (rows) × months (columns)
+               start: int,  # first month, a column position
+               stop: int,  # one past the last month
+              ) -> np.ndarray:
     "Sum of months `start`..`stop`-1 of every row (NaN when the window leaves the data)."
     if start < 0 or stop > Y.shape[1]: return np.full(len(Y), np.nan)
     C = _cumsum(Y)
     return C[:, stop] - C[:, start]
 
-def seasonal_naive(Y: np.ndarray, origin: int, horizon: int) -> np.ndarray:
+def seasonal_naive(Y: np.ndarray,  # series (rows) × months (columns)
+                   origin: int,  # forecast origin, a column position
+                   horizon: int,  # months ahead
+                  ) -> np.ndarray:
     "Offers forecast for months origin+1..origin+horizon: the same months one year earlier."
     return window_sum(Y, origin + 1 - 12, origin + 1 - 12 + horizon)
 
@@ -63,9 +74,13 @@ FEATURES = ["lag_0", "lag_1", "lag_2", "lag_3", "lag_4", "lag_5", "mean_3", "mea
 CATEGORICAL = ["month", "territory_id", "domain_id"]
 MIN_HISTORY = 12  # months of history the features need before an origin
 
+# %% ../nbs/22_recruitment.ipynb
 class PanelArrays:
     "The series of a panel and of its groups as cumulative sums, computed once and shared by every origin."
-    def __init__(self, panel: pd.DataFrame):
+    def __init__(self,
+                 panel: pd.DataFrame,  # monthly offers (`monthly_offers`)
+                ):
+        "Cumulative sums of the panel and of its occupation, territory and domain groups."
         Y = panel.to_numpy(dtype="float64")
         terr = panel.index.get_level_values("territory").to_numpy().astype(str)
         rome = panel.index.get_level_values("rome_code").to_numpy().astype(str)
@@ -78,6 +93,7 @@ class PanelArrays:
         self.territory_id = _codes(terr, load_territories().territory)
         self.domain_id = _codes(domain, sorted(load_occupations().domain.unique()))
 
+# %% ../nbs/22_recruitment.ipynb
 def _window(C: np.ndarray, start: int, stop: int) -> np.ndarray:
     "Sum of months `start`..`stop`-1 from cumulative sums `C` (NaN when the window leaves the data)."
     if start < 0 or stop > C.shape[1] - 1: return np.full(len(C), np.nan)
@@ -91,7 +107,11 @@ def _lift(group, origin: int, horizon: int) -> np.ndarray:
     return np.log((same + 1) / (year * horizon / 12 + 1))[codes]
 
 # %% ../nbs/22_recruitment.ipynb
-def panel_features(panel: pd.DataFrame, origin: int, horizon: int, arrays: PanelArrays = None) -> pd.DataFrame:
+def panel_features(panel: pd.DataFrame,  # monthly offers (`monthly_offers`)
+                   origin: int,  # forecast origin, a column position
+                   horizon: int,  # months ahead
+                   arrays: PanelArrays = None,  # `PanelArrays(panel)`, reused across origins
+                  ) -> pd.DataFrame:
     "Features of every series of `panel` at forecast origin `origin` (a column position) for `horizon` months."
     a = arrays if arrays is not None else PanelArrays(panel)
     C, log = a.C, np.log1p
@@ -113,52 +133,86 @@ def _codes(values, levels) -> np.ndarray:
 # %% ../nbs/22_recruitment.ipynb
 class OfferForecaster(BaseEstimator):
     "Global gradient-boosting (Poisson) forecaster of the offers of every territory × ROME series over `horizon` months."
-    def __init__(self, horizon: int = 3, *, max_iter: int = 150, learning_rate: float = 0.1,
-                 max_leaf_nodes: int = 31, max_rows: int = 200_000, n_threads: int = 1, seed: int = 0):
+    def __init__(self,
+                 horizon: int = 3,  # months ahead
+                 *, max_iter: int = 150,  # boosting iterations
+                 learning_rate: float = 0.1,  # boosting learning rate
+                 max_leaf_nodes: int = 31,  # leaves per tree
+                 max_rows: int = 200_000,  # training rows sampled at most
+                 n_threads: int = 1,  # OpenMP threads
+                 seed: int = 0,  # sampling and boosting seed
+                ):
+        "Store the parameters (validated in `fit`)."
         self.horizon, self.max_iter, self.learning_rate = horizon, max_iter, learning_rate
         self.max_leaf_nodes, self.max_rows, self.n_threads, self.seed = max_leaf_nodes, max_rows, n_threads, seed
 
-    def _training_rows(self, panel, last_origin, arrays):
-        "Stacked features and targets (offers over the horizon) for origins MIN_HISTORY-1 .. `last_origin`."
-        origins = range(MIN_HISTORY - 1, last_origin + 1)
-        if len(origins) == 0: raise InputError(Problem("offers", f"at least {MIN_HISTORY + self.horizon} months of offers to train a {self.horizon}-month forecaster", found=f"{panel.shape[1]} months"))
-        X = pd.concat([panel_features(panel, o, self.horizon, arrays) for o in origins], ignore_index=True)
-        y = np.concatenate([_window(arrays.C, o + 1, o + 1 + self.horizon) for o in origins])
-        if len(y) > self.max_rows:
-            keep = np.random.default_rng(self.seed).choice(len(y), self.max_rows, replace=False)
-            X, y = X.iloc[keep], y[keep]
-        return X, y
-
-    def fit(self, panel: pd.DataFrame, last_origin: int = None, arrays: PanelArrays = None):
-        "Learn from every origin whose target window ends by `last_origin` + horizon (default: the data end)."
-        last = panel.shape[1] - 1 - self.horizon if last_origin is None else last_origin
-        X, y = self._training_rows(panel, last, arrays if arrays is not None else PanelArrays(panel))
-        with threadpool_limits(self.n_threads, user_api="openmp"):  # on a shared machine, more threads only contend
-            self.model_ = HistGradientBoostingRegressor(
-                loss="poisson", max_iter=self.max_iter, learning_rate=self.learning_rate,
-                max_leaf_nodes=self.max_leaf_nodes, categorical_features=[FEATURES.index(c) for c in CATEGORICAL],
-                early_stopping=False, random_state=self.seed).fit(X, y)
-        self.n_train_ = len(y)
-        return self
-
-    def predict_mean(self, panel: pd.DataFrame, origin: int = None, arrays: PanelArrays = None) -> np.ndarray:
-        "Expected offers over the next `horizon` months for every series."
-        check_is_fitted(self)
-        origin = panel.shape[1] - 1 if origin is None else origin
-        with threadpool_limits(self.n_threads, user_api="openmp"):
-            return self.model_.predict(panel_features(panel, origin, self.horizon, arrays))
-
-    def predict(self, panel: pd.DataFrame, origin: int = None, arrays: PanelArrays = None) -> np.ndarray:
-        "Point forecast (median of a Poisson with the expected count) of the offers over the next `horizon` months."
-        return poisson.ppf(0.5, self.predict_mean(panel, origin, arrays))
+# %% ../nbs/22_recruitment.ipynb
+@patch
+def _training_rows(self: OfferForecaster, panel, last_origin, arrays):
+    "Stacked features and targets (offers over the horizon) for origins MIN_HISTORY-1 .. `last_origin`."
+    origins = range(MIN_HISTORY - 1, last_origin + 1)
+    if len(origins) == 0: raise InputError(Problem("offers", f"at least {MIN_HISTORY + self.horizon} months of offers to train a {self.horizon}-month forecaster", found=f"{panel.shape[1]} months"))
+    X = pd.concat([panel_features(panel, o, self.horizon, arrays) for o in origins], ignore_index=True)
+    y = np.concatenate([_window(arrays.C, o + 1, o + 1 + self.horizon) for o in origins])
+    if len(y) > self.max_rows:
+        keep = np.random.default_rng(self.seed).choice(len(y), self.max_rows, replace=False)
+        X, y = X.iloc[keep], y[keep]
+    return X, y
 
 # %% ../nbs/22_recruitment.ipynb
-def mase_scale(Y: np.ndarray, origin: int) -> np.ndarray:
+@patch
+def fit(self: OfferForecaster,
+        panel: pd.DataFrame,  # monthly offers (`monthly_offers`)
+        last_origin: int = None,  # last training origin (default: the last with an observed target)
+        arrays: PanelArrays = None,  # `PanelArrays(panel)`, reused
+       ):
+    "Learn from every origin whose target window ends by `last_origin` + horizon (default: the data end)."
+    last = panel.shape[1] - 1 - self.horizon if last_origin is None else last_origin
+    X, y = self._training_rows(panel, last, arrays if arrays is not None else PanelArrays(panel))
+    with threadpool_limits(self.n_threads, user_api="openmp"):  # on a shared machine, more threads only contend
+        self.model_ = HistGradientBoostingRegressor(
+            loss="poisson", max_iter=self.max_iter, learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes, categorical_features=[FEATURES.index(c) for c in CATEGORICAL],
+            early_stopping=False, random_state=self.seed).fit(X, y)
+    self.n_train_ = len(y)
+    return self
+
+# %% ../nbs/22_recruitment.ipynb
+@patch
+def predict_mean(self: OfferForecaster,
+                 panel: pd.DataFrame,  # monthly offers
+                 origin: int = None,  # forecast origin (default: the last month)
+                 arrays: PanelArrays = None,  # `PanelArrays(panel)`, reused
+                ) -> np.ndarray:
+    "Expected offers over the next `horizon` months for every series."
+    check_is_fitted(self)
+    origin = panel.shape[1] - 1 if origin is None else origin
+    with threadpool_limits(self.n_threads, user_api="openmp"):
+        return self.model_.predict(panel_features(panel, origin, self.horizon, arrays))
+
+# %% ../nbs/22_recruitment.ipynb
+@patch
+def predict(self: OfferForecaster,
+            panel: pd.DataFrame,  # monthly offers
+            origin: int = None,  # forecast origin (default: the last month)
+            arrays: PanelArrays = None,  # `PanelArrays(panel)`, reused
+           ) -> np.ndarray:
+    "Point forecast (median of a Poisson with the expected count) of the offers over the next `horizon` months."
+    return poisson.ppf(0.5, self.predict_mean(panel, origin, arrays))
+
+# %% ../nbs/22_recruitment.ipynb
+def mase_scale(Y: np.ndarray,  # series (rows) × months (columns)
+               origin: int,  # last month of the in-sample period
+              ) -> np.ndarray:
     "In-sample mean absolute seasonal difference |y_m - y_{m-12}| of each row up to `origin` (NaN if none)."
     if origin < 12: return np.full(len(Y), np.nan)
     return np.abs(Y[:, 12:origin + 1] - Y[:, :origin + 1 - 12]).mean(axis=1)
 
-def backtest_origins(n_months: int, horizon: int, n_origins: int = 3, step: int = 3) -> list:
+def backtest_origins(n_months: int,  # months of the panel
+                     horizon: int,  # months ahead
+                     n_origins: int = 3,  # origins wanted
+                     step: int = 3,  # months between origins
+                    ) -> list:
     "Origins of the rolling backtest, latest first, each with at least one training origin before it."
     last = n_months - 1 - horizon
     first_ok = MIN_HISTORY - 1 + horizon  # an earlier origin leaves no observed training target
@@ -166,10 +220,11 @@ def backtest_origins(n_months: int, horizon: int, n_origins: int = 3, step: int 
 
 # %% ../nbs/22_recruitment.ipynb
 def backtest(panel: pd.DataFrame,  # monthly offers (`monthly_offers`)
-             horizon: int = 3,     # months ahead
-             *, n_origins: int = 4, # origins tried, latest first
-             step: int = 3,        # months between origins
-             **model_args) -> pd.DataFrame:
+             horizon: int = 3,  # months ahead
+             *, n_origins: int = 4,  # origins tried, latest first
+             step: int = 3,  # months between origins
+             **model_args,  # `OfferForecaster` parameters
+            ) -> pd.DataFrame:
     "Rolling-origin backtest: one row per origin × series with actual, learned and seasonal-naive forecasts, and the last 12 months."
     Y, rows, arrays = panel.to_numpy(dtype="float64"), [], PanelArrays(panel)
     origins = backtest_origins(panel.shape[1], horizon, n_origins, step)
@@ -183,7 +238,8 @@ def backtest(panel: pd.DataFrame,  # monthly offers (`monthly_offers`)
             "scale": mase_scale(Y, o) * horizon, "last_12_months": window_sum(Y, o - 11, o + 1)}, index=panel.index))
     return pd.concat(rows).reset_index()
 
-def mase_summary(bt: pd.DataFrame) -> pd.DataFrame:
+def mase_summary(bt: pd.DataFrame,  # a `backtest` frame
+                ) -> pd.DataFrame:
     "MASE of each forecaster per origin and overall, and the ratio learned / seasonal-naive."
     ok = bt[bt["scale"] > 0]
     err = pd.DataFrame({m: (ok[m] - ok["actual"]).abs() / ok["scale"] for m in ["learned", "seasonal_naive", "zero", "learned_mean"]})
@@ -215,12 +271,16 @@ def mase_by(bt: pd.DataFrame,  # a `backtest` frame
 INTERVAL_EDGES = (0.5, 1, 2, 5, 10, 20, 50)    # classes of expected offers over the horizon
 LEVEL_GRID = np.round(np.arange(0.30, 0.991, 0.01), 2)  # nominal levels tried per class
 
-def nb_dispersion(bt: pd.DataFrame) -> float:
+def nb_dispersion(bt: pd.DataFrame,  # rows with `learned_mean` and `actual`
+                 ) -> float:
     "Method-of-moments α of Var = λ + αλ² from backtest actuals and expected counts."
     mu, y = bt["learned_mean"].to_numpy(), bt["actual"].to_numpy()
     return float(max(((y - mu) ** 2 - mu).sum() / max((mu ** 2).sum(), 1e-12), 1e-6))
 
-def forecast_interval(mean: np.ndarray, alpha, level=0.8) -> tuple:
+def forecast_interval(mean: np.ndarray,  # expected counts
+                      alpha,  # negative-binomial dispersion (scalar or per row)
+                      level = 0.8,  # central coverage (scalar or per row)
+                     ) -> tuple:
     "Lower and upper bounds of the central `level` interval of a negative binomial (mean, dispersion `alpha`)."
     n = 1 / np.asarray(alpha, dtype=float)
     p = n / (n + np.asarray(mean, dtype=float))
@@ -247,10 +307,15 @@ def fit_intervals(bt: pd.DataFrame,      # backtest rows to fit on (`backtest`)
     edges = (0, *INTERVAL_EDGES, np.inf)
     return pd.DataFrame(out).assign(mean_from=edges[:-1], mean_to=edges[1:])
 
-def class_interval(mean, intervals: pd.DataFrame) -> tuple:
+def class_interval(mean,  # expected counts
+                   intervals: pd.DataFrame,  # `fit_intervals` output
+                  ) -> tuple:
     "Lower and upper bounds of each expected count, from the dispersion and level of its class (`fit_intervals`)."
     c = _interval_class(mean)
     return forecast_interval(mean, intervals.alpha.to_numpy()[c], intervals.nominal_level.to_numpy()[c])
+
+# %% ../nbs/22_recruitment.ipynb
+#| export
 
 # %% ../nbs/22_recruitment.ipynb
 def interval_coverage(bt: pd.DataFrame,        # a `backtest` frame with at least two origins
@@ -280,10 +345,11 @@ def interval_coverage(bt: pd.DataFrame,        # a `backtest` frame with at leas
 
 # %% ../nbs/22_recruitment.ipynb
 def forecast_offers(panel: pd.DataFrame,  # monthly offers (`monthly_offers`)
-                   horizon: int = 3,      # months ahead
-                   *, n_origins: int = 4, # backtest origins (intervals, MASE and their held-out check)
-                   backtest_frame: pd.DataFrame = None,  # `backtest(panel, horizon, n_origins=...)` already computed, reused
-                   **model_args) -> tuple:
+                    horizon: int = 3,  # months ahead
+                    *, n_origins: int = 4,  # backtest origins (intervals, MASE and their held-out check)
+                    backtest_frame: pd.DataFrame = None,  # `backtest(panel, horizon, n_origins=...)` already computed, reused
+                    **model_args,  # `OfferForecaster` parameters
+                   ) -> tuple:
     "Forecast of every series over `horizon` months with an 80 % interval; returns (forecast, MASE summary, model)."
     bt = backtest(panel, horizon, n_origins=n_origins, **model_args) if backtest_frame is None else backtest_frame
     arrays = PanelArrays(panel)
@@ -298,7 +364,11 @@ def forecast_offers(panel: pd.DataFrame,  # monthly offers (`monthly_offers`)
     return out.reset_index(), mase_summary(bt), model
 
 # %% ../nbs/22_recruitment.ipynb
-def forecast_shap(model: OfferForecaster, panel: pd.DataFrame, n: int = 500, seed: int = 0) -> pd.DataFrame:
+def forecast_shap(model: OfferForecaster,  # a fitted `OfferForecaster`
+                  panel: pd.DataFrame,  # the monthly offers it forecasts
+                  n: int = 500,  # series explained at most
+                  seed: int = 0,  # their sample
+                 ) -> pd.DataFrame:
     "TreeSHAP values of the log expected offers for up to `n` series (one column per feature)."
     import shap  # heavy import, only when explanations are asked for
     X = panel_features(panel, panel.shape[1] - 1, model.horizon)
@@ -310,7 +380,8 @@ def forecast_shap(model: OfferForecaster, panel: pd.DataFrame, n: int = 500, see
 TENSION_LABELS = {1: "très faible", 2: "faible", 3: "moyenne", 4: "forte", 5: "très forte"}
 TENSION_CUTS = (-0.84, -0.25, 0.25, 0.84)  # class bounds on the tension scale: quintiles of a standard normal
 
-def tension_class(tension) -> np.ndarray:
+def tension_class(tension,  # values on the tension scale
+                 ) -> np.ndarray:
     "The class 1 (très faible) … 5 (très forte) of values on the tension scale."
     return np.digitize(np.asarray(tension, dtype=float), TENSION_CUTS) + 1
 
@@ -328,7 +399,11 @@ def _z(s: pd.Series, w: pd.Series) -> pd.Series:
     return (s - m) / (np.sqrt(np.average((s - m) ** 2, weights=w)) or 1.0)
 
 # %% ../nbs/22_recruitment.ipynb
-def tension_components(spells: pd.DataFrame, offers: pd.DataFrame, as_of, *, months: int = 12) -> pd.DataFrame:
+def tension_components(spells: pd.DataFrame,  # spells (territory, rome_code, registered_at, ended_at, exit_reason)
+                       offers: pd.DataFrame,  # offers (territory, rome_code, posted_at, status)
+                       as_of,  # the last day counted
+                       *, months: int = 12,  # months counted
+                      ) -> pd.DataFrame:
     "Raw counts behind the tension index per territory × ROME over the last `months` months."
     end, key = pd.Timestamp(as_of), ["territory", "rome_code"]
     start = end - pd.DateOffset(months=months)
@@ -367,7 +442,8 @@ def tension_index(spells: pd.DataFrame,  # spells (territory, rome_code, registe
     return c.reset_index()
 
 # %% ../nbs/22_recruitment.ipynb
-def territory_tension(index: pd.DataFrame) -> pd.DataFrame:
+def territory_tension(index: pd.DataFrame,  # `tension_index` output
+                     ) -> pd.DataFrame:
     "Per territory and for France (`Total`): the seeker-weighted mean tension of the cells, its class and label."
     w = index.years_at_risk + 1e-3
     per = (index.tension * w).groupby(index.territory).sum() / w.groupby(index.territory).sum()
@@ -382,7 +458,11 @@ POTENTIAL_COLUMNS = {"rome_code": "ROME", "label": "métier", "expected_offers":
                      "low": "bas (80 %)", "high": "haut (80 %)", "seasonal_naive": "mêmes mois N-1",
                      "tension": "tension", "tension_label": "niveau de tension"}
 
-def recruitment_potential(forecast: pd.DataFrame, tension: pd.DataFrame, territory: str, top: int = 10) -> pd.DataFrame:
+def recruitment_potential(forecast: pd.DataFrame,  # `forecast_offers(...)[0]`
+                          tension: pd.DataFrame,  # `tension_index` output
+                          territory: str,  # INSEE code
+                          top: int = 10,  # occupations shown
+                         ) -> pd.DataFrame:
     "The `top` occupations of `territory` by expected offers, with interval, last year and tension."
     f = forecast[forecast.territory == territory]
     t = tension[["territory", "rome_code", "tension", "tension_class", "tension_label"]]
@@ -396,7 +476,9 @@ def recruitment_potential(forecast: pd.DataFrame, tension: pd.DataFrame, territo
     return out[cols].reset_index(drop=True)
 
 # %% ../nbs/22_recruitment.ipynb
-def load_tension(data_dir, as_of=None) -> pd.DataFrame:
+def load_tension(data_dir,  # dataset folder (default: the embedded dataset)
+                 as_of = None,  # the last day counted (default: the dataset's)
+                ) -> pd.DataFrame:
     "The tension index of a dataset folder (cached)."
     data_dir = resolve_data_dir(data_dir, tables=("spells", "offers"))
     as_of = as_of or dataset_as_of(data_dir)
@@ -408,7 +490,11 @@ def load_tension(data_dir, as_of=None) -> pd.DataFrame:
     with atomic_path(path) as tmp: out.to_parquet(tmp, index=False)
     return out
 
-def load_forecast(data_dir, horizon: int = 3, **model_args) -> tuple:
+# %% ../nbs/22_recruitment.ipynb
+def load_forecast(data_dir,  # dataset folder (default: the embedded dataset)
+                  horizon: int = 3,  # months ahead
+                  **model_args,  # `OfferForecaster` parameters
+                 ) -> tuple:
     "Forecast of every series of a dataset folder over `horizon` months and its MASE summary (cached)."
     data_dir = resolve_data_dir(data_dir, tables=("spells", "offers"))
     key = cache_key(dataset_fingerprint(data_dir, ("offers",)), emploi_lab.__version__, horizon, json.dumps(model_args, sort_keys=True))
@@ -421,7 +507,12 @@ def load_forecast(data_dir, horizon: int = 3, **model_args) -> tuple:
     return fc, mase
 
 # %% ../nbs/22_recruitment.ipynb
-def potential_for(territory: str, horizon: int = 3, top: int = 10, data_dir=None, **model_args) -> pd.DataFrame:
+def potential_for(territory: str,  # INSEE code of the département
+                  horizon: int = 3,  # 3 or 6 months
+                  top: int = 10,  # occupations shown
+                  data_dir = None,  # dataset folder (default: the embedded dataset)
+                  **model_args,  # `OfferForecaster` parameters
+                 ) -> pd.DataFrame:
     "The recruitment-potential table of `territory` from a dataset folder (default: the embedded dataset)."
     territory = check_territory(territory, "--territory")
     if horizon not in (3, 6): raise InputError(Problem("--horizon", "3 or 6 (months)", found=horizon))

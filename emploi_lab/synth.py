@@ -92,7 +92,8 @@ def _unemployment(t) -> np.ndarray:
     return np.where(np.isnan(anchors), np.clip(u, 5.0, 10.0), u).round(1)  # unanchored stay inside the anchored extremes
 
 # %% ../nbs/12_synth.ipynb
-def territory_facts(territories: pd.DataFrame) -> pd.DataFrame:
+def territory_facts(territories: pd.DataFrame,  # `referentials.load_territories()`
+                   ) -> pd.DataFrame:
     "Per-département facts: unemployment, rurality, dwellings and vacancy, children under 3 and childcare places."
     t = territories[["territory", "name", "region_code", "population", "lat", "overseas"]].reset_index(drop=True)
     t["density"] = t.population/_area_km2(territories.geometry, territories.lat)
@@ -270,7 +271,13 @@ def _draw_family_and_benefits(age, exp_years, b, rng):
     return children, benefits, months, licence
 
 # %% ../nbs/12_synth.ipynb
-def draw_seekers(n: int, territory_idx, facts, world, mix, rng) -> pd.DataFrame:
+def draw_seekers(n: int,  # number of seekers
+                 territory_idx,  # their territories, as indices into `facts`
+                 facts,  # `territory_facts` output
+                 world,  # `occupation_world` output
+                 mix,  # the inflow mix (`calibrate(...)['mix']`)
+                 rng,  # a numpy Generator
+                ) -> pd.DataFrame:
     "Covariates of `n` job seekers living in `territory_idx` (indices into `facts`), in the data model's names."
     b = _draw_background(n, territory_idx, facts, world, mix, rng)
     edu, qual, exp_years = _draw_education(b["age"], b["nat"], b["qpv"], rng)
@@ -289,7 +296,9 @@ AGE_EFFECT = {  # f(age) = linear·z + quadratic·z² + hinge·softplus((age −
     "training": {"centre": 35, "scale": 10, "linear": -0.25, "quadratic": 0.0, "hinge_at": 50, "hinge_width": 3, "hinge": -0.2},
     "other": {"centre": 40, "scale": 10, "linear": 0.0, "quadratic": 0.06, "hinge_at": 59, "hinge_width": 2, "hinge": 0.45}}
 
-def age_effect(age, spec: dict) -> np.ndarray:
+def age_effect(age,  # ages in years
+               spec: dict,  # one cause's entry of `AGE_EFFECT`
+              ) -> np.ndarray:
     "The true log-hazard contribution of age (smooth, non-linear) for one cause's `spec`."
     a = np.asarray(age, dtype=float)
     z = (a - spec["centre"])/spec["scale"]
@@ -359,7 +368,10 @@ def _features(spells: pd.DataFrame, truth: dict) -> dict:
     return f
 
 # %% ../nbs/12_synth.ipynb
-def true_linear_predictor(spells: pd.DataFrame, truth: dict, cause: str = "employment") -> np.ndarray:
+def true_linear_predictor(spells: pd.DataFrame,  # spells in the data model's layout
+                          truth: dict,  # the generator's truth
+                          cause: str = "employment",  # employment, training or other
+                         ) -> np.ndarray:
     "True time-fixed log hazard ratio of each spell for `cause`: the oracle risk score (higher = leaves sooner)."
     return _linear_predictors(spells, truth, (cause,))[0]
 
@@ -397,14 +409,21 @@ def _rates(spells, truth, causes=CAUSES):
     return rates, starts, ends
 
 # %% ../nbs/12_synth.ipynb
-def true_survival(spells: pd.DataFrame, truth: dict, times) -> np.ndarray:
+def true_survival(spells: pd.DataFrame,  # spells in the data model's layout
+                  truth: dict,  # the generator's truth
+                  times,  # days since registration
+                 ) -> np.ndarray:
     "True P(no exit to employment by t) of each spell (rows) at each time in days (columns)."
     rates, starts, ends = _rates(spells, truth, causes=("employment",))
     return np.column_stack([np.exp(-(rates[0]*np.clip(t - starts, 0, ends - starts)).sum(1))
                             for t in np.atleast_1d(np.asarray(times, dtype=float))])
 
 # %% ../nbs/12_synth.ipynb
-def true_cumulative_incidence(spells: pd.DataFrame, truth: dict, times, cause: str = "employment") -> np.ndarray:
+def true_cumulative_incidence(spells: pd.DataFrame,  # spells in the data model's layout
+                              truth: dict,  # the generator's truth
+                              times,  # days since registration
+                              cause: str = "employment",  # employment, training or other
+                             ) -> np.ndarray:
     "True P(exit for `cause` by t) with the other causes competing, per spell (rows) and time in days (columns)."
     rates, starts, ends = _rates(spells, truth)
     R, L, k = rates.sum(0), ends - starts, CAUSES.index(cause)
@@ -412,7 +431,8 @@ def true_cumulative_incidence(spells: pd.DataFrame, truth: dict, times, cause: s
     return np.column_stack([(rates[k]/R*S0*(1 - np.exp(-R*np.clip(t - starts, 0, L)))).sum(1)
                             for t in np.atleast_1d(np.asarray(times, dtype=float))])
 
-def tension_frame(truth: dict) -> pd.DataFrame:
+def tension_frame(truth: dict,  # the generator's truth
+                 ) -> pd.DataFrame:
     "The true territory × ROME tension matrix (rows: territories, columns: ROME codes)."
     t = truth["tension"]
     return pd.DataFrame(np.asarray(t["values"], dtype=float), index=pd.Index(t["territories"], name="territory"),
@@ -446,7 +466,8 @@ def _analytics(rates, starts, ends, horizons):
 FIRST_MONTH_FACTOR = 0.35    # [U] exits are slower in the first weeks (registration, first interview)
 OTHER_PER_EMPLOYMENT = 0.15  # [U] other exits (deregistration, illness, retirement) per exit to employment
 
-def baseline_from(theta) -> dict:
+def baseline_from(theta,  # (a, s, d, τ): level, change after six months, decay after a year, training level
+                 ) -> dict:
     "Piecewise-constant baseline hazards per day (pieces start at 0 and at `CUTS`) from θ = (a, s, d, τ)."
     a, s, d, tau = (float(x) for x in theta)
     r, o = FIRST_MONTH_FACTOR, OTHER_PER_EMPLOYMENT*a
@@ -509,7 +530,13 @@ def _tilt(s, world, tidx, w, d_all) -> float:
     return float(-np.average((x - xm)*(np.log(d_all) - ym), weights=w)/np.average((x - xm)**2, weights=w))
 
 # %% ../nbs/12_synth.ipynb
-def calibrate(facts, occupations, world, seed: int, per_territory: int = 100, rounds: int = 3) -> dict:
+def calibrate(facts,  # `territory_facts` output
+              occupations,  # `referentials.load_occupations()`
+              world,  # `occupation_world` output
+              seed: int,  # the world's seed
+              per_territory: int = 100,  # sample seekers per territory
+              rounds: int = 3,  # raking rounds
+             ) -> dict:
     "Solve the inflow mix, κ and the baseline so the stock, the inflow and an entry cohort match `TARGETS` (default disparities)."
     target, nT = _stock_targets(facts), len(facts)
     mix, theta = {**DEFAULT_MIX, "territory": target["territory"].copy()}, np.log([0.0035, 0.5, 1.0, 0.14, 0.75])
@@ -554,7 +581,11 @@ SPELL_COLUMNS = ["spell_id", "seeker_id", "territory", "rome_code", "registered_
 
 def _key(seed, purpose) -> bytes: return hashlib.sha256(f"emploi-lab/{purpose}/{seed}".encode()).digest()
 
-def pseudonyms(n: int, key: bytes, start: int = 0, parts: int = 1):
+def pseudonyms(n: int,  # number of ids
+               key: bytes,  # HMAC key
+               start: int = 0,  # first counter
+               parts: int = 1,  # ids cut from each digest
+              ):
     "Keyed hashes of a counter (HMAC-SHA256), cut into `parts` ids of 16 hex characters (one array per part)."
     digests = b"".join([hmac.digest(key, i.to_bytes(8, "little"), "sha256") for i in range(start, start + n)])
     raw = np.frombuffer(digests, dtype=np.uint8).reshape(n, 32)
@@ -747,14 +778,16 @@ def generate(*, scale: float = 0.02,        # share of the national volumes (0.0
     return SyntheticDataset(tables, truth, {"tension": tension, "territories": facts.copy()})
 
 # %% ../nbs/12_synth.ipynb
-def sample_label(scale: float) -> str:
+def sample_label(scale: float,  # the dataset's scale, in (0, 1]
+                ) -> str:
     "The scale as French readers see it: 'échantillon au 1/50' for 0.02, 'France entière' for 1."
     if not 0 < scale <= 1: raise ValueError(f"scale must be in (0, 1], got {scale}")
     if scale == 1: return "France entière"
     return f"échantillon au 1/{round(1/scale):,}".replace(",", "\u202f")
 
 # %% ../nbs/12_synth.ipynb
-def table_hashes(dataset: SyntheticDataset) -> dict:
+def table_hashes(dataset: SyntheticDataset,  # a `generate` result
+                ) -> dict:
     "A content hash per table (pandas' row hashes, then SHA-256), for determinism checks."
     return {k: hashlib.sha256(pd.util.hash_pandas_object(v, index=False).to_numpy().tobytes()).hexdigest()
             for k, v in dataset.tables.items()}
@@ -816,7 +849,8 @@ def _territory_rows(dataset) -> list:
                                           ("Seine-Saint-Denis", "seine_saint_denis", ["93"]), ("Paris", "paris", ["75"])]]
 
 # %% ../nbs/12_synth.ipynb
-def occupation_counts(dataset: SyntheticDataset) -> dict:
+def occupation_counts(dataset: SyntheticDataset,  # a `generate` result (or tables with the same spells and offers)
+                     ) -> dict:
     "Offers of the window and job seekers registered at the as-of date, per (territory, rome_code), next to the reference's."
     sp, of = dataset.tables["spells"], dataset.tables["offers"]
     ref = load_rome_demand().set_index(["territory", "rome_code"])
@@ -850,7 +884,8 @@ def _occupation_rows(dataset) -> list:
                         float(spearmanr(t.tension, t.dares_tension).statistic), "at_least")]
 
 # %% ../nbs/12_synth.ipynb
-def calibration_table(dataset: SyntheticDataset) -> pd.DataFrame:
+def calibration_table(dataset: SyntheticDataset,  # a `generate` result with more than 12 months
+                     ) -> pd.DataFrame:
     "Generated vs target (CALIBRATION.md): quantity, target, generated, tolerance, ok."
     tr, of = dataset.truth, dataset.tables["offers"]
     if tr["months"] <= 12: raise ValueError("the calibration table needs more than 12 months of spells (an entry cohort observed for a year)")
