@@ -152,7 +152,7 @@ def score_destinations(ctx: MobilityContext,  # the context
     f["tension"] = w.tension * gap("tension_index")
     f["housing"] = w.housing * gap("vacancy_rate") / w.housing_points
     f["childcare"] = (w.childcare + w.childcare_per_child * children) * gap("childcare_per_100") / w.childcare_points
-    f["distance"] = -w.distance * f.distance_km / radius_km
+    f["distance"] = 0.0 - w.distance * f.distance_km / radius_km  # 0.0 −: home's cost is 0, not −0
     f["score"] = f[TERMS].sum(axis=1)
     f["is_home"] = f.territory == home
     home_row, others = f.iloc[:1], f.iloc[1:]

@@ -26,6 +26,7 @@ from .recruitment import load_tension
 from .referentials import check_rome, check_territory, load_occupations, load_territories, occupation_proximity
 from .store import cache_dir, cache_key, dataset_as_of, dataset_fingerprint, read_table, read_truth, resolve_data_dir
 from .survival import PROTECTED_FEATURES, CoxPHModel, spell_features, spells_target
+from .synth import true_survival
 
 # %% ../nbs/23_reconversion.ipynb
 CONTEXT_WEIGHTS = {"offers_per_registration": 0.25, "exits_per_year": 0.75}  # weights of the standardised measures
@@ -265,7 +266,6 @@ def true_flags(seekers: pd.DataFrame,  # spells of the people scored
                horizon: int = 365,  # days
               ) -> pd.DataFrame:
     "The generator's own P(employed), best true gain and true flag of each seeker (synthetic data only)."
-    from emploi_lab.synth import true_survival  # the oracle: only for scoring synthetic data
     p_own = 1 - true_survival(seekers, truth, [horizon])[:, 0]
     cf = counterfactuals(seekers, proximity)
     p_cf = 1 - true_survival(cf, truth, [horizon])[:, 0] if len(cf) else np.array([])
@@ -282,7 +282,6 @@ def true_gains(seekers: pd.DataFrame,  # spells of the people scored
                horizon: int = 365,  # days
               ) -> np.ndarray:
     "The true gain of each row of `candidate_gains(advisor, seekers)` (synthetic data only)."
-    from emploi_lab.synth import true_survival  # the oracle: only for scoring synthetic data
     own = seekers.iloc[gains.seeker.to_numpy()].reset_index(drop=True)
     moved = own.assign(rome_code=gains.near_rome_code.to_numpy())
     return true_survival(own, truth, [horizon])[:, 0] - true_survival(moved, truth, [horizon])[:, 0]

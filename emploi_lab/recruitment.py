@@ -225,7 +225,7 @@ def backtest(panel: pd.DataFrame,  # monthly offers (`monthly_offers`)
              step: int = 3,  # months between origins
              **model_args,  # `OfferForecaster` parameters
             ) -> pd.DataFrame:
-    "Rolling-origin backtest: one row per origin × series with actual, learned and seasonal-naive forecasts, and the last 12 months."
+    "Rolling-origin backtest: one row per origin × series with actual, learned and seasonal-naive forecasts, and the offers of the 12 months up to the origin (`history_12_months`)."
     Y, rows, arrays = panel.to_numpy(dtype="float64"), [], PanelArrays(panel)
     origins = backtest_origins(panel.shape[1], horizon, n_origins, step)
     if not origins: raise InputError(Problem("offers", f"at least {MIN_HISTORY + 2 * horizon} months of offers for a {horizon}-month backtest", found=f"{panel.shape[1]} months"))
@@ -235,7 +235,7 @@ def backtest(panel: pd.DataFrame,  # monthly offers (`monthly_offers`)
         rows.append(pd.DataFrame({
             "origin": panel.columns[o], "actual": window_sum(Y, o + 1, o + 1 + horizon), "learned": poisson.ppf(0.5, mean),
             "learned_mean": mean, "seasonal_naive": seasonal_naive(Y, o, horizon), "zero": 0.0,
-            "scale": mase_scale(Y, o) * horizon, "last_12_months": window_sum(Y, o - 11, o + 1)}, index=panel.index))
+            "scale": mase_scale(Y, o) * horizon, "history_12_months": window_sum(Y, o - 11, o + 1)}, index=panel.index))
     return pd.concat(rows).reset_index()
 
 def mase_summary(bt: pd.DataFrame,  # a `backtest` frame
@@ -331,7 +331,7 @@ def interval_coverage(bt: pd.DataFrame,        # a `backtest` frame with at leas
         if not before: continue
         test, fitted = bt[bt.origin == o], fit_intervals(bt[bt.origin.isin(before)], level)
         lo, hi = class_interval(test["learned_mean"].to_numpy(), fitted)
-        inside, pub = (test["actual"] >= lo) & (test["actual"] <= hi), (test["last_12_months"] >= k).to_numpy()
+        inside, pub = (test["actual"] >= lo) & (test["actual"] <= hi), (test["history_12_months"] >= k).to_numpy()
         rows.append({"origin": str(o), "fitted_on": ", ".join(map(str, before)), "published_series": int(pub.sum()),
                      "coverage_published": float(inside[pub].mean()) if pub.any() else np.nan,
                      "series": len(test), "coverage_all": float(inside.mean())})
