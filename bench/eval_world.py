@@ -7,7 +7,7 @@ domain and on small territories, the reconversion flag against the generator's t
 five common occupations, and the mobility rankings for 0, 1 and 3 children over all territories.
 
     .venv/bin/python bench/eval_world.py                    # everything, default dataset
-    .venv/bin/python bench/eval_world.py --part recruitment # one part: occupations, offers, recruitment, reconversion, mobility
+    .venv/bin/python bench/eval_world.py --part recruitment # one part: occupations, offers, recruitment, reconversion, suggestions, mobility
 """
 import argparse
 
@@ -17,7 +17,7 @@ import pandas as pd
 from emploi_lab.referentials import load_occupations, load_rome_demand, load_territories
 from emploi_lab.store import dataset_as_of, read_table, read_truth, resolve_data_dir
 
-PARTS = ("occupations", "offers", "recruitment", "reconversion", "mobility")
+PARTS = ("occupations", "offers", "recruitment", "reconversion", "suggestions", "mobility")
 pd.set_option("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60)
 
 
@@ -84,7 +84,7 @@ def reconversion(data_dir, codes=("K2204", "N1103", "K1304", "D1507", "G1602")):
     print(f"thresholds chosen on the calibration half: own P < {ev['operating_point'][0]:.2f}, best gain >= {ev['operating_point'][1]:.2f}")
     print(f"test half: precision {t['precision']:.3f}, recall {t['recall']:.3f} ({t['true_positives']} of {t['flagged']} flagged, {t['truly_flagged']} truly)")
     pt = ev["policy_thresholds"]
-    print(f"policy thresholds (0.5, 0.10): precision {pt['precision']:.3f}, recall {pt['recall']:.3f}")
+    print(f"policy thresholds ({ev['advisor'].p_low:g}, {ev['advisor'].min_gain:g}): precision {pt['precision']:.3f}, recall {pt['recall']:.3f}")
     print(f"suggested moves of the flagged that are observed transitions: {ev['observed_share_of_suggestions']:.1%}")
     print(f"true gain inside the 80 % interval of the suggested move: {ev['true_gain_in_interval']:.1%}; "
           f"own P(employed) vs truth, correlation {ev['p_own_correlation']:.3f}")
@@ -105,6 +105,26 @@ def reconversion(data_dir, codes=("K2204", "N1103", "K1304", "D1507", "G1602")):
             print(f"  {names[row.territory]} ({row.territory}), {row.flagged} personnes → {row.best_rome_code} {lab[row.best_rome_code]} "
                   f"[{'observé' if row.source == 'observed' else 'même domaine'}] gain {100*row.mean_gain:+.0f} pts "
                   f"({100*row.gain_low:+.0f} à {100*row.gain_high:+.0f})\n    {row.reason}")
+
+
+def suggestions(data_dir, codes=("K2204", "N1103", "K1304", "D1507", "G1602"), n=4):
+    "20 suggestions: for each occupation, the advisor's four best moves for a typical profile where it has most seekers."
+    from emploi_lab.reconversion import load_advisor, make_profile, suggest_reconversion
+    adv, lab, names = load_advisor(data_dir), _labels(), load_territories().set_index("territory").name
+    spells = read_table("spells", data_dir, ["territory", "rome_code", "ended_at"])
+    where = spells[spells.ended_at.isna()].groupby("rome_code").territory.agg(lambda t: t.value_counts().index[0])
+    print(f"\n== {n*len(codes)} suggestions for a typical profile (35 years, CAP-BEP, employee, 5 years of experience)")
+    shown = []
+    for code in codes:
+        ans = suggest_reconversion(adv, make_profile(where[code], code, adv.as_of_, education="cap_bep"), top=n)
+        print(f"\n{code} {lab[code]} — {names[where[code]]} ({where[code]}): own P(employed within 12 months) {ans['p_own']:.0%}")
+        for r in ans["candidates"].itertuples():
+            print(f"  → {r.near_rome_code} {r.label} [{'observé' if r.source == 'observed' else 'même domaine'}] "
+                  f"gain {100*r.gain:+.0f} pts ({100*r.gain_low:+.0f} à {100*r.gain_high:+.0f})")
+        shown.append(ans["candidates"])
+        print("    " + ans["candidates"].reason.iloc[0])
+    allc = pd.concat(shown)
+    print(f"\nof these {len(allc)} suggestions, observed transitions: {(allc.source == 'observed').mean():.0%}")
 
 
 def mobility(data_dir):
@@ -136,7 +156,7 @@ def main(argv=None):
     ap.add_argument("--part", choices=PARTS, action="append", help="parts to run (default: all)")
     a = ap.parse_args(argv)
     data_dir = resolve_data_dir(a.data)
-    run = {"occupations": occupations, "offers": offers_top10, "recruitment": recruitment, "reconversion": reconversion,
+    run = {"occupations": occupations, "offers": offers_top10, "recruitment": recruitment, "reconversion": reconversion, "suggestions": suggestions,
            "mobility": mobility}
     for part in a.part or PARTS:
         if part in run: run[part](data_dir)
