@@ -353,16 +353,20 @@ def forecast(*, territory: str,    # code INSEE du département, p. ex. 75, 2A, 
              data: str = None,     # dossier du jeu de données (défaut : le jeu synthétique embarqué)
              json: bool = False):  # imprimer du JSON plutôt qu'un tableau
     "Les métiers d'un territoire qui recevront le plus d'offres, avec leur tension."
-    from emploi_lab.recruitment import POTENTIAL_COLUMNS, potential_for
+    from emploi_lab.recruitment import POTENTIAL_COLUMNS, load_tension, potential_for, territory_tension
     from emploi_lab.referentials import check_territory
     from emploi_lab.store import read_manifest, resolve_data_dir
     territory = check_territory(territory, "--territory")
     table = potential_for(territory, horizon, top, data)
     synthetic = bool(read_manifest(resolve_data_dir(data)).get("synthetic", False))
+    t = territory_tension(load_tension(data)).set_index("territory").loc[territory]
+    scale = "indice de tension : 0 = moyenne nationale des inscrits ; niveaux de 1 (très faible) à 5 (très forte)"
     if json:
-        return print_json({"territory": territory, "horizon_months": horizon, "synthetic": synthetic,
+        return print_json({"territory": territory, "horizon_months": horizon, "synthetic": synthetic, "tension_scale": scale,
+                           "territory_tension": {"value": round(float(t.tension), 4), "class": int(t.tension_class), "label": t.tension_label},
                            "rows": table.to_dict(orient="records")})
     print(f"Potentiel de recrutement — territoire {territory}, {horizon} prochains mois" + (" — données synthétiques" if synthetic else ""))
+    print(f"Tension du territoire : {t.tension_label} ({french_number(float(t.tension), 2)}) — {scale}")
     print_table(table.rename(columns=POTENTIAL_COLUMNS)[list(POTENTIAL_COLUMNS.values())], 1)
 
 # %% ../nbs/44_cli.ipynb
@@ -370,20 +374,20 @@ def forecast(*, territory: str,    # code INSEE du département, p. ex. 75, 2A, 
 def suggest(*, territory: str,     # code INSEE du département, p. ex. 69
             rome: str,             # code ROME recherché, p. ex. K2204
             age: int = None,       # âge en années
-            sex: str = None,       # F ou M
+            sex: str = None,       # F ou M (montré dans le profil, non lu par le modèle)
             education: str = None, # below_cap, cap_bep, bac, bac_2 ou bac_3_plus
             qualification: str = None, # unskilled, skilled_worker, employee, technician ou manager
             experience: float = None,  # années d'expérience
             children: int = None,  # enfants de moins de 3 ans
-            nationality: str = None, # french, eu ou non_eu
+            nationality: str = None, # french, eu ou non_eu (montré dans le profil, non lu par le modèle)
             benefit_months: int = None, # mois de droits à indemnisation (0 : aucun)
-            rqth: bool = False,    # reconnaissance de la qualité de travailleur handicapé
-            qpv: bool = False,     # réside dans un quartier prioritaire
+            rqth: bool = False,    # reconnaissance de la qualité de travailleur handicapé (non lue par le modèle)
+            qpv: bool = False,     # réside dans un quartier prioritaire (non lu par le modèle)
             no_licence: bool = False, # pas de permis de conduire
             top: int = 10,         # métiers proches affichés
             data: str = None,      # dossier du jeu de données (défaut : le jeu synthétique embarqué)
             json: bool = False):   # imprimer du JSON plutôt qu'un tableau
-    "Les métiers proches classés par le gain prédit de P(emploi dans les 12 mois)."
+    "Les métiers vers lesquels les demandeurs d'emploi du métier se reconvertissent, classés par le gain prédit de P(emploi dans les 12 mois)."
     from emploi_lab.reconversion import PROFILE_DEFAULTS, load_advisor, make_profile, suggest_reconversion
     from emploi_lab.recruitment import load_tension
     from emploi_lab.referentials import check_rome, check_territory
@@ -400,39 +404,50 @@ def suggest(*, territory: str,     # code INSEE du département, p. ex. 69
     shown = {k: profile.iloc[0][k] for k in PROFILE_DEFAULTS}
     if json:
         return print_json({"territory": territory, "rome_code": rome, "profile": {k: (v.item() if hasattr(v, "item") else v) for k, v in shown.items()},
-                           "synthetic": synthetic, "p_employed_12m": ans["p_own"], "best_gain": ans["best_gain"],
+                           "synthetic": synthetic, "p_employed_12m": ans["p_own"], "best_gain": ans["best_gain"], "interval_level": adv.level,
                            "reconversion_a_envisager": ans["flag"], "candidates": ans["candidates"].to_dict(orient="records")})
     print(f"Reconversion pour {rome} à {territory}" + (" — données synthétiques" if synthetic else ""))
-    print("Profil : " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+    print("Profil : " + ", ".join(f"{k}={v}" for k, v in shown.items()) + " (sexe, nationalité, RQTH et QPV ne sont pas lus par le modèle)")
     print(f"Probabilité de reprise d'emploi à 12 mois : {ans['p_own']:.0%} ; meilleur gain : {ans['best_gain']:+.0%}"
           + (" → reconversion à envisager" if ans["flag"] else ""))
-    print_table(ans["candidates"].rename(columns={"near_rome_code": "ROME", "label": "métier proche", "proximity": "proximité",
-                                                   "p_candidate": "P(emploi 12 mois)", "gain": "gain", "context": "contexte local",
-                                                   "tension_label": "tension"}))
+    c = ans["candidates"]
+    print_table(c.assign(source=c.source.map({"observed": "observé", "same_subdomain": "même domaine"}))
+                .drop(columns=["reason", "offers_per_registration", "exits_per_year"])
+                .rename(columns={"near_rome_code": "ROME", "label": "métier proche", "source": "mouvement", "proximity": "proximité",
+                                 "p_candidate": "P(emploi 12 mois)", "gain": "gain", "gain_low": "bas (80 %)", "gain_high": "haut (80 %)",
+                                 "tension_label": "tension"}))
+    print("\nPourquoi :")
+    for r in c.itertuples(): print(f"- {r.near_rome_code} : {r.reason}")
 
 # %% ../nbs/44_cli.ipynb
 @command("mobility", "suggest")
 def mobility_suggest(*, territory: str, # code INSEE du département de résidence, p. ex. 69
                      rome: str,          # code ROME du métier, p. ex. K2204
-                     children: int = 0,  # enfants de moins de 3 ans (donne plus de poids aux places d'accueil)
-                     radius_km: float = 150.0, # plus grande distance entre centres, en km
+                     children: int = 0,  # enfants de moins de 3 ans (chacun donne plus de poids aux places d'accueil)
+                     radius_km: float = 150.0, # distance acceptée entre centres, en km (une destination à cette distance coûte 1 point)
                      neighbours_only: bool = False, # seulement les départements limitrophes
                      top: int = 10,      # destinations affichées
                      data: str = None,   # dossier du jeu de données (défaut : le jeu synthétique embarqué)
                      json: bool = False): # imprimer du JSON plutôt qu'un tableau
-    "Les destinations où un métier est demandé, avec logement et garde d'enfants."
+    "Les départements où un métier a des offres, comparés au fait de rester : demande, tension, logement, garde d'enfants, distance."
     from emploi_lab.mobility import SHOWN, TERMS, load_context, suggest_mobility
     from emploi_lab.referentials import check_rome, check_territory
     territory, rome = check_territory(territory, "--territory"), check_rome(rome, "--rome")
     ctx = load_context(data)
     table = suggest_mobility(ctx, territory, rome, children=children, radius_km=radius_km, neighbours_only=neighbours_only, top=top)
+    home, dest = table.iloc[0], table.iloc[1:]
     if json:
         return print_json({"territory": territory, "rome_code": rome, "children": children, "radius_km": radius_km,
-                           "synthetic": ctx.synthetic, "terms": TERMS, "destinations": table.to_dict(orient="records")})
+                           "synthetic": ctx.synthetic, "terms": TERMS, "baseline": "home (every term 0)",
+                           "home": home.drop(labels=TERMS + ["score"]).to_dict(), "destinations": dest.to_dict(orient="records")})
     print(f"Mobilité pour {rome} depuis {territory} (rayon {radius_km:g} km, enfants de moins de 3 ans : {children})"
           + (" — données synthétiques" if ctx.synthetic else ""))
-    if table.empty: return print("Aucune destination dans ce rayon.")
+    print("Score : écart avec le fait de rester dans le département (positif = mieux que rester).")
+    if dest.empty: return print("Aucune destination avec des offres pour ce métier dans ce rayon.")
     print_table(table[list(SHOWN)].rename(columns=SHOWN))
+    if (dest.score <= 0).all(): print("Aucune destination ne fait mieux que rester.")
+    print()
+    for r in dest.itertuples(): print(f"- {r.explanation}")
 
 # %% ../nbs/44_cli.ipynb
 def build_parser(group: str = None) -> argparse.ArgumentParser:

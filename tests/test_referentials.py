@@ -10,9 +10,12 @@ import yaml
 from emploi_lab.config import InputError, params_dir, reference_dir
 from emploi_lab.params import load_params
 from emploi_lab.referentials import (
+    build_occupation_refs,
     check_rome,
     check_territory,
     load_occupations,
+    load_rome_demand,
+    load_rome_transitions,
     load_territories,
     occupation_proximity,
 )
@@ -29,7 +32,8 @@ def test_committed_referentials():
     assert len(occ) == 1584 and occ.domain.nunique() == 14
     prox = occupation_proximity()
     assert prox.score.between(0, 1).all() and set(prox.rome_code) <= set(occ.rome_code)
-    for f in ["departements.parquet", "regions.csv", "rome_naf.csv", "occupations.parquet", "occupation_proximity.parquet"]:
+    for f in ["departements.parquet", "regions.csv", "rome_naf.csv", "occupations.parquet", "occupation_proximity.parquet",
+              "rome_demand_2021.csv", "rome_transitions.csv"]:
         assert f"## {f}" in (reference_dir()/"README.md").read_text(encoding="utf-8"), f"{f} lacks its provenance note"
 
 

@@ -8,9 +8,12 @@ import pandas as pd
 import pytest
 
 from emploi_lab.synth import (
+    DEFAULT_SEED,
     DISPARITIES,
     SPELL_COLUMNS,
+    calibration_table,
     generate,
+    sample_label,
     table_hashes,
     true_linear_predictor,
     true_survival,
@@ -59,17 +62,20 @@ def test_layout_and_truth_are_serialisable(world):
     truth = json.loads(json.dumps(world.truth))
     assert sorted(truth["disparities"]) == sorted(DISPARITIES)
     assert set(truth["baseline"]["hazard_per_day"]) == {"employment", "training", "other"}
-    assert world.truth_tables["tension"].shape == (101*1584, 3)
+    assert world.truth_tables["tension"].shape == (101*1584, 7)
+    assert world.truth["seed"] == DEFAULT_SEED
 
 
 def test_disparities_switch(world):
     fair = generate(scale=SCALE, disparities=False)
     assert fair.truth["disparities"] == {}
     s, f = world.tables["spells"], fair.tables["spells"]
-    covariates = ["territory", "rome_code", "registered_at", "sex", "age", "education", "nationality_group"]
-    start = pd.Timestamp(world.truth["window_start"])
-    new_s, new_f = s[s.registered_at >= start].reset_index(drop=True), f[f.registered_at >= start].reset_index(drop=True)
-    assert new_s[covariates].equals(new_f[covariates])  # the same seekers register; only their exits differ
+    person = ["seeker_id", "territory", "rome_code", "sex", "education", "nationality_group"]
+    both = s[person].drop_duplicates().merge(f[person].drop_duplicates(), on="seeker_id", suffixes=("", "_fair"))
+    assert len(both) > 0.5*s.seeker_id.nunique()  # the same people register for the first time in both worlds
+    for c in person[1:]:
+        assert (both[c] == both[f"{c}_fair"]).all(), c
+    assert not s[["registered_at", "ended_at"]].equals(f[["registered_at", "ended_at"]])  # their exits differ
     non_eu = (s.nationality_group == "non_eu").to_numpy()
     lp_unfair = true_linear_predictor(s, world.truth)
     lp_fair = true_linear_predictor(s, fair.truth)
@@ -100,3 +106,31 @@ def test_bad_arguments_are_refused():
         generate(scale=0)
     with pytest.raises(ValueError, match="months"):
         generate(scale=SCALE, months=0)
+
+
+def test_repeat_registrations_follow_the_previous_spell(world):
+    sp = world.tables["spells"].sort_values(["seeker_id", "registered_at"], kind="stable")
+    again = sp[sp.seeker_id.duplicated(keep=False)]
+    assert again.seeker_id.nunique() > 0.1*sp.seeker_id.nunique()
+    g = again.groupby("seeker_id")
+    prev_end = g.ended_at.shift()
+    later = again[prev_end.notna()]
+    assert (later.registered_at > prev_end[prev_end.notna()]).all()  # a new spell starts after the previous one ended
+    assert (g.sex.nunique() == 1).all() and (g.nationality_group.nunique() == 1).all() and (g.rome_code.nunique() == 1).all()
+    assert (g.age.diff().dropna() >= 0).all()
+
+
+def test_occupation_mix_and_inflow_meet_their_targets(world):
+    t = calibration_table(world).set_index("quantity")
+    for q in ["offers: top-20 ROME codes shared with the reference (of 20)", "offers: share in ROME codes the reference lacks",
+              "job seekers: largest gap between domain shares and the reference", "registrations a month, first and repeat (window)",
+              "true tension vs DARES tension (Spearman, published cells)"]:
+        assert t.loc[q, "ok"], (q, t.loc[q])
+    kappa = world.truth["calibration"]["kappa_share_of_returns_to_work_leaving_the_lists"]
+    assert 0.6 < kappa < 0.9
+
+
+def test_sample_label():
+    assert sample_label(0.02) == "échantillon au 1/50" and sample_label(1) == "France entière"
+    with pytest.raises(ValueError, match="scale"):
+        sample_label(0)
