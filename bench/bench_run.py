@@ -63,7 +63,7 @@ data, out, codes = str(ensure_data(None)), Path(sys.argv[1]), sys.argv[2].split(
 src = json.loads((reports_dir()/"territory.ipynb").read_text())
 # the naive notebook computes the national figures itself (no shared cache)
 src["cells"].insert(2, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "id": "naive",
-    "source": "import tempfile\nfrom emploi_lab.pipeline import build_artifacts\nartifacts_dir = str(build_artifacts(data_dir, tempfile.mkdtemp(), force=True))"})
+    "source": "import tempfile\nfrom emploi_lab.artifacts import build_artifacts\nartifacts_dir = str(build_artifacts(data_dir, tempfile.mkdtemp(), force=True))"})
 nb = out/"naive_territory.ipynb"; out.mkdir(parents=True, exist_ok=True); nb.write_text(json.dumps(src))
 t0, per = time.perf_counter(), {}
 for c in codes:

@@ -23,7 +23,8 @@ from .config import (OUTPUT_MARKER, EmploiLabError, InputError, Problem, check_o
                                near_matches, own_output_dir, project_root, write_text_atomic)
 from .params import check_params, load_params
 from .disclosure import scan_outputs
-from .pipeline import build_artifacts, ensure_data
+from .artifacts import build_artifacts
+from .pipeline import ensure_data
 from .referentials import load_territories
 from .render import render_notebook, templates_dir
 from .landing import changes_since, landing_page

@@ -69,7 +69,7 @@ def generator_disparities(dataset,         # a `synth.generate(...)` result
                           horizon: int = 365, # days
                           n_boot: int = 200,  # bootstrap resamples per group
                           seed: int = 0) -> pd.DataFrame: # random seed
-    "Per injected disparity: the calibration gap to the rest of the justified-only and of the full true model, and whether each is flagged."
+    "Per injected disparity: the calibration gap to the rest of the justified-only and of the full true model, whether its interval excludes 0 (`detected`) and whether the audit flags it (detected and material)."
     sp, truth = dataset.tables["spells"], dataset.truth
     sp = sp[sp.registered_at >= pd.Timestamp(truth["window_start"])].reset_index(drop=True)  # no left truncation
     time = (sp.ended_at.fillna(pd.Timestamp(truth["as_of"])) - sp.registered_at).dt.days + 0.5
@@ -86,5 +86,6 @@ def generator_disparities(dataset,         # a `synth.generate(...)` result
         g = a[(a.metric == "calibration_gap") & (a.group == "yes")].set_index("feature")
         rows += [dict(disparity=name, model=model, injected=name in truth["disparities"], gap_to_rest=g.loc[col, "difference"],
                       ci_low=g.loc[col, "difference_ci_low"], ci_high=g.loc[col, "difference_ci_high"],
+                      detected=bool(g.loc[col, "difference_ci_low"] > 0 or g.loc[col, "difference_ci_high"] < 0),
                       flagged=bool(g.loc[col, "flagged"])) for name, (col, _) in members.items()]
     return pd.DataFrame(rows)

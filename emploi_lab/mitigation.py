@@ -29,6 +29,7 @@ ERR_ROWS = "X, y, scores and groups must have the same number of rows"
 
 def encode_features(X: pd.DataFrame) -> pd.DataFrame:
     "Numeric columns as they are, others one-hot (for the proxy classifier)."
+    X = X.set_axis([str(c) for c in X.columns], axis=1)  # scikit-learn wants plain str names (a vocabulary gives numpy.str_)
     return pd.get_dummies(X, drop_first=False, dtype=float).fillna(0.0)
 
 def proxy_analysis(X,                     # the model's features, one row per person (no protected attribute needed)
@@ -46,16 +47,20 @@ def proxy_analysis(X,                     # the model's features, one row per pe
     Xo = X.apply(lambda c: c if pd.api.types.is_numeric_dtype(c) else pd.Series(pd.factorize(c)[0]))
     summary, mi = [], {}
     for c in s:
-        y = pd.factorize(s[c], sort=True)[0]
+        sizes = s[c].value_counts()
+        rows = s[c].isin(sizes.index[sizes >= cv]).to_numpy()  # a level with fewer rows than folds cannot be cross-validated: left out
+        y = pd.factorize(s.loc[rows, c], sort=True)[0]
+        if len(y) == 0 or y.max() < 1: continue  # a single group left: nothing to predict
         clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
         with warnings.catch_warnings():  # a rare group may miss from a fold: its AUC share is then estimated on fewer folds
             warnings.simplefilter("ignore", UserWarning); warnings.simplefilter("ignore", RuntimeWarning)
-            p = cross_val_predict(clf, Xe, y, cv=StratifiedKFold(cv, shuffle=True, random_state=seed), method="predict_proba")
+            p = cross_val_predict(clf, Xe[rows], y, cv=StratifiedKFold(cv, shuffle=True, random_state=seed), method="predict_proba")
         auc = roc_auc_score(y, p[:, 1]) if p.shape[1] == 2 else roc_auc_score(y, p, multi_class="ovr", average="macro")
-        mi[c] = mutual_info_classif(Xo, y, discrete_features=discrete, random_state=seed)
+        mi[c] = mutual_info_classif(Xo[rows], y, discrete_features=discrete, random_state=seed)
         summary.append(dict(attribute=c, levels=int(y.max() + 1), auc=float(auc),
                             strongest_proxy=X.columns[int(np.argmax(mi[c]))], mutual_information=float(np.max(mi[c]))))
-    return pd.DataFrame(summary).set_index("attribute"), pd.DataFrame(mi, index=X.columns)
+    cols = ["attribute", "levels", "auc", "strongest_proxy", "mutual_information"]
+    return pd.DataFrame(summary, columns=cols).set_index("attribute"), pd.DataFrame(mi, index=X.columns)
 
 # %% ../nbs/31b_mitigation.ipynb
 class ScoreAsEstimator(ClassifierMixin, BaseEstimator):

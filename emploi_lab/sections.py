@@ -5,10 +5,11 @@
 # %% auto 0
 __all__ = ['MEASURES', 'MODEL_NAMES', 'DECISIONS', 'Table', 'show_table', 'show_figure', 'show_text', 'publish_meta',
            'territory_identity', 'key_figures_table', 'key_figures_sentence', 'sample_note', 'territory_map',
-           'km_median', 'km_figure', 'km_table', 'profiles_table', 'drivers_figure', 'top_offers_table',
-           'recruitment_table', 'seasonality_figure', 'reconversion_table', 'reconversion_sentence',
-           'mobility_sentence', 'mobility_table', 'mobility_map', 'email_period', 'email_table', 'email_figure',
-           'fairness_summary', 'ranking_table', 'regions_table', 'france_map', 'share_map', 'km_ranking_table',
+           'fmt_months', 'fmt_share_ci', 'employment_figure', 'employment_table', 'profiles_table', 'drivers_figure',
+           'top_offers_table', 'recruitment_table', 'seasonality_figure', 'reconversion_table', 'reconversion_reasons',
+           'reconversion_sentence', 'mobility_sentence', 'mobility_table', 'mobility_children_table',
+           'mobility_reasons', 'mobility_map', 'email_period', 'email_table', 'email_figure', 'fairness_summary',
+           'ranking_table', 'regions_table', 'france_map', 'share_map', 'employment_ranking_table',
            'national_recruitment_table', 'cover_meta', 'methodology_text', 'disclosure_log']
 
 # %% ../nbs/42_sections.ipynb
@@ -105,10 +106,12 @@ MEASURES = {  # column → (French label, kind)
     "registered": ("Demandeurs d'emploi inscrits", "count"), "entries": ("Entrées sur 12 mois", "count"),
     "exits": ("Sorties sur 12 mois", "count"), "exits_employment": ("dont sorties vers l'emploi", "count"),
     "long_term_share": ("Part de longue durée (≥ 1 an)", "share"), "employment_exit_share": ("Part des sorties vers l'emploi", "share"),
-    "offers": ("Offres d'emploi sur 12 mois", "count"), "tension": ("Tension (offres / inscrits)", "ratio"),
+    "offers": ("Offres d'emploi sur 12 mois", "count"),
+    "tension": ("Tension du marché du travail (indice, 0 = moyenne nationale)", "index"),
 }
 
 def _fmt(v, kind: str) -> str:
+    if kind == "index": return "—" if pd.isna(v) else ("+" if v > 0.005 else "") + fmt_number(v, 2)  # signed: above or below average
     return fmt_number(v, 1, percent=True) if kind == "share" else fmt_number(v, 2) if kind == "ratio" else fmt_number(v)
 
 def _row(kf: pd.DataFrame, level: str, code: str) -> pd.Series: return kf[(kf.level == level) & (kf.code == code)].iloc[0]
@@ -119,8 +122,9 @@ def key_figures_table(artifacts_dir, territory: str) -> pd.DataFrame: # the run'
     cols = {who["name"]: _row(kf, "territory", territory)}
     if who["region_name"] != who["name"]: cols[who["region_name"]] = _row(kf, "region", who["region_code"])
     cols["France"] = _row(kf, "nation", "Total")
+    cell = lambda r, m, kind: _fmt(r[m], kind) + (f" ({r['tension_label']})" if m == "tension" and isinstance(r.get("tension_label"), str) else "")
     return pd.DataFrame({"Indicateur": [lab for lab, _ in MEASURES.values()],
-                         **{name: [_fmt(r[m], kind) for m, (_, kind) in MEASURES.items()] for name, r in cols.items()}})
+                         **{name: [cell(r, m, kind) for m, (_, kind) in MEASURES.items()] for name, r in cols.items()}})
 
 # %% ../nbs/42_sections.ipynb
 def key_figures_sentence(artifacts_dir, territory: str) -> str: # the run's shared figures; INSEE code
@@ -131,9 +135,11 @@ def key_figures_sentence(artifacts_dir, territory: str) -> str: # the run's shar
         if pd.isna(a) or pd.isna(b): return "soumise au secret statistique"
         return f"{more} que la moyenne nationale" if a > b*1.05 else f"{less} que la moyenne nationale" if a < b*0.95 else "proche de la moyenne nationale"
     def vs(a, b, digits, pct): return "" if pd.isna(a) else f" ({fmt_number(a, digits, percent=pct)} contre {fmt_number(b, digits, percent=pct)})"
+    tension = (f"la tension du marché du travail y est {t.tension_label} (indice {_fmt(t.tension, 'index')}, 0 étant la moyenne "
+               "nationale)") if isinstance(t.get("tension_label"), str) else "la tension n'y est pas mesurée"
     return (f"{territory_phrase(territory, who['name'], capital=True)}, la part de demandeurs de longue durée est "
             f"{cmp(t.long_term_share, n.long_term_share, 'plus élevée', 'plus faible')}{vs(t.long_term_share, n.long_term_share, 1, True)} "
-            f"et la tension est {cmp(t.tension, n.tension, 'plus forte', 'plus faible')}{vs(t.tension, n.tension, 2, False)}.")
+            f"et {tension}.")
 
 def sample_note(artifacts_dir) -> str: # the run's shared figures
     "What the volumes are: real counts, or a synthetic sample at a stated scale."
@@ -146,81 +152,92 @@ def sample_note(artifacts_dir) -> str: # the run's shared figures
             "Les effectifs sont ceux d'un jeu **synthétique** aux volumes nationaux : ils ne décrivent aucune personne réelle.")
 
 # %% ../nbs/42_sections.ipynb
+def _map_label(label: str, kind: str) -> str:
+    "A colour bar's label: the measure, then its unit."
+    return re.sub(r" \(.*\)$", "", label) + (" (%)" if kind == "share" else "\n(indice, 0 = moyenne nationale)" if kind == "index" else "")
+
 def territory_map(artifacts_dir, territory: str, measure: str = "long_term_share"): # shared figures; INSEE code; a `MEASURES` key
     "France coloured by `measure` with the territory outlined, and the territory in its region with each value."
     kf, who = load_artifact(artifacts_dir, "key_figures"), territory_identity(territory)
     label, kind = MEASURES[measure]
     scale = 100 if kind == "share" else 1
-    v = kf[kf.level == "territory"].set_index("code")[measure].astype(float)*scale
+    v = kf[kf.level == "territory"].set_index("code")[measure].astype(float)*scale  # shares in %, the tension index as it is
     lim = dict(vmin=np.nanmin(v), vmax=np.nanmax(v)) if v.notna().any() else dict(vmin=0, vmax=1)
     fig = new_figure((10, 4.8))
     a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
     sm = draw_france(a1, v, highlight=territory, **lim)
     a1.set_title("France", fontsize=10)
-    draw_region(a2, v, who["region_code"], lambda x: fmt_number(x, 1 if kind == "share" else 2), highlight=territory, **lim)
+    draw_region(a2, v, who["region_code"], lambda x: fmt_number(x, 1) if kind == "share" else _fmt(x, kind), highlight=territory, **lim)
     a2.set_title(who["region_name"], fontsize=10)
     hidden = load_territories().territory.map(v).isna().any()
-    colour_bar(fig, sm, re.sub(r" \(.*\)$", "", label) + (" (%)" if kind == "share" else " (offres par inscrit)"), hidden=hidden,
+    colour_bar(fig, sm, _map_label(label, kind), hidden=hidden,
                ax=[a1, a2], shrink=0.7, pad=0.02)
     return fig
 
 # %% ../nbs/42_sections.ipynb
-def km_median(km: pd.DataFrame) -> pd.Series: # one curve per `code`: day, survival
-    "Median time to a return to work per code (first day the curve is at or below 0.5; NaN if not reached)."
-    below = km[km.survival <= 0.5].groupby("code").day.min()
-    return below.reindex(km.code.unique())
+def fmt_months(days, low=None, high=None) -> str: # a duration in days (NaN: not reached), and its interval
+    "A median duration in months, in French, with its interval: « 7,2 mois (6,9 à 7,5) », or « non atteint »."
+    if days is None or not np.isfinite(days): return "non atteint"
+    m = lambda d: fmt_number(d/30.44, 1)
+    ok = lambda d: d is not None and np.isfinite(d)
+    return f"{m(days)} mois" + (f" ({m(low)} à {m(high) if ok(high) else '…'})" if ok(low) else "")
 
-def km_figure(artifacts_dir, territory: str = None): # shared figures; INSEE code (None: the nation alone)
-    "Share back in work over time since registration, territory vs nation."
-    km = load_artifact(artifacts_dir, "km")
+def fmt_share_ci(p, low, high) -> str: # a share and its interval
+    "« 61,0 % (60,8 à 61,2) »."
+    if pd.isna(p): return SECRET
+    return f"{fmt_number(p, 1, percent=True)} ({fmt_number(100*low, 1)} à {fmt_number(100*high, 1)})"
+
+# %% ../nbs/42_sections.ipynb
+def employment_figure(artifacts_dir, territory: str = None): # shared figures; INSEE code (None: the nation alone)
+    "Share back in work over time since registration, territory vs nation, with the territory's 95 % band."
+    cur = load_artifact(artifacts_dir, "incidence")
     curves = [("Total", "France", dict(color="grey", ls="--") if territory else dict(color="#1f3a93", lw=2))]
     if territory: curves.append((territory, territory_identity(territory)["name"], dict(color="#1f3a93", lw=2)))
     fig = new_figure((8, 4)); ax = fig.subplots()
     for code, label, style in curves:
-        c = km[km.code == code]
-        if len(c): ax.step(c.day/30.44, 100*(1 - c.survival), where="post", label=label, **style)
+        c = cur[(cur.code == code) & cur.cif.notna()]
+        if not len(c): continue
+        ax.step(c.day/30.44, 100*c.cif, where="post", label=label, **style)
+        if code == curves[-1][0]: ax.fill_between(c.day/30.44, 100*c.lower, 100*c.upper, step="post", color="#1f3a93", alpha=0.15, lw=0,
+                                                  label="intervalle à 95\u202f%")
     ax.set_xlabel("Mois depuis l'inscription"); ax.set_ylabel("Part ayant retrouvé un emploi (%)")
-    ax.set_xlim(0, km.day.max()/30.44); ax.set_ylim(0, 100); ax.grid(alpha=0.3); ax.legend(frameon=False)
+    ax.set_xlim(0, cur.day.max()/30.44); ax.set_ylim(0, 100); ax.grid(alpha=0.3); ax.legend(frameon=False)
     ax.yaxis.set_major_formatter(axis_formatter(0)); ax.xaxis.set_major_formatter(axis_formatter(0))
     return fig
 
 # %% ../nbs/42_sections.ipynb
-def km_table(artifacts_dir, territory: str) -> pd.DataFrame: # shared figures; INSEE code
-    "Median time to employment and share back in work at 6 and 12 months, territory vs nation."
-    km, who = load_artifact(artifacts_dir, "km"), territory_identity(territory)
-    med = km_median(km)
-    def at(code, day):
-        c = km[(km.code == code) & (km.day <= day)]
-        return np.nan if c.empty or c.day.max() < day - 7 else 1 - c.survival.iloc[-1]
-    # a curve that never reaches one half: the median is not reached; no curve at all (too few people): secret
-    months = lambda c: SECRET if c not in med.index else "non atteint" if pd.isna(med[c]) else fmt_number(med[c]/30.44, 1)
-    rows = {"Délai médian de retour à l'emploi (mois)": months,
-            "Part en emploi après 6 mois": lambda c: fmt_number(at(c, 182), 1, percent=True),
-            "Part en emploi après 12 mois": lambda c: fmt_number(at(c, 364), 1, percent=True)}
-    return pd.DataFrame({"Indicateur": list(rows), who["name"]: [f(territory) for f in rows.values()],
-                         "France": [f("Total") for f in rows.values()]})
+def employment_table(artifacts_dir, territory: str) -> pd.DataFrame: # shared figures; INSEE code
+    "Median time back to work and the shares back in work after 6 and 12 months, with intervals, territory vs nation."
+    summ, who = load_artifact(artifacts_dir, "incidence_summary").set_index("code"), territory_identity(territory)
+    def col(code):
+        if code not in summ.index: return [SECRET]*3  # too few people: nothing published
+        r = summ.loc[code]
+        return [fmt_months(r.median_days, r.median_low, r.median_high), fmt_share_ci(r.p182, r.p182_low, r.p182_high),
+                fmt_share_ci(r.p365, r.p365_low, r.p365_high)]
+    return pd.DataFrame({"Indicateur": ["Délai médian de retour à l'emploi", "Part en emploi après 6 mois", "Part en emploi après 12 mois"],
+                         who["name"]: col(territory), "France": col("Total")})
 
 # %% ../nbs/42_sections.ipynb
 def profiles_table(artifacts_dir, territory: str) -> pd.DataFrame: # shared figures; INSEE code
-    "Predicted median time to employment and the chances of a job within 6 and 12 months for typical profiles."
+    "Estimated median time back to work and the chances of a job within 6 and 12 months for typical profiles, with intervals."
     p = load_artifact(artifacts_dir, "survival_profiles")
     p = p[p.territory == territory]
     return pd.DataFrame({"Profil": p.profile,
-                         "Délai médian estimé (mois)": [fmt_number(d/30.44, 1) if np.isfinite(d) else "non atteint" for d in p.median_days],
-                         "En emploi sous 6 mois": [fmt_number(v, 0, percent=True) for v in p.p6],
-                         "En emploi sous 12 mois": [fmt_number(v, 0, percent=True) for v in p.p12]})
+                         "Délai médian estimé": [fmt_months(d, lo, hi) for d, lo, hi in zip(p.median_days, p.median_low, p.median_high)],
+                         "En emploi sous 6 mois": [fmt_share_ci(*v) for v in zip(p.p182, p.p182_low, p.p182_high)],
+                         "En emploi sous 12 mois": [fmt_share_ci(*v) for v in zip(p.p365, p.p365_low, p.p365_high)]})
 
 def drivers_figure(artifacts_dir, territory: str, top: int = 8): # shared figures; INSEE code; factors shown
-    "The factors that weigh most on the chances of a quick return to work in the territory, coloured by direction."
+    "The factors that weigh most on the chances of a job within 12 months in the territory, in points, by direction."
     from matplotlib.patches import Patch  # matplotlib is needed only to draw
     d = load_artifact(artifacts_dir, "survival_drivers")
-    d = d[d.territory == territory].sort_values("mean_abs_shap").tail(top)
+    d = d[(d.territory == territory) & (d.horizon == d.horizon.max())].sort_values("mean_abs_shap").tail(top)
     fig = new_figure((8, 3.6)); ax = fig.subplots()
-    ax.barh(d.feature, d.mean_abs_shap, color=np.where(d.mean_shap >= 0, "#2e7d32", "#c62828"))
-    ax.set_xlabel("Poids moyen sur les chances de retour rapide à l'emploi"); ax.set_xticks([])
+    ax.barh(d.factor, 100*d.mean_abs_shap, color=np.where(d.mean_shap >= 0, "#2e7d32", "#c62828"))
+    ax.set_xlabel("Poids moyen sur les chances d'emploi à 12 mois (en points)"); ax.xaxis.set_major_formatter(axis_formatter())
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(handles=[Patch(color="#2e7d32", label="favorise un retour rapide, en moyenne ici"),
-                       Patch(color="#c62828", label="freine le retour, en moyenne ici")], frameon=False, fontsize=8, loc="lower right")
+    ax.legend(handles=[Patch(color="#2e7d32", label="les augmente, en moyenne ici"),
+                       Patch(color="#c62828", label="les réduit, en moyenne ici")], frameon=False, fontsize=8, loc="lower right")
     return fig
 
 # %% ../nbs/42_sections.ipynb
@@ -254,14 +271,23 @@ def seasonality_figure(artifacts_dir, territory: str): # shared figures; INSEE c
     return fig
 
 # %% ../nbs/42_sections.ipynb
-def reconversion_table(artifacts_dir, territory: str, n: int = 8) -> pd.DataFrame: # shared figures; INSEE code; rows
-    "The most frequent reconversions to consider in the territory (pairs with at least k people flagged)."
+def _pairs(artifacts_dir, territory: str, n: int) -> pd.DataFrame:
     p = load_artifact(artifacts_dir, "reconversion_pairs")
-    p = p[p.territory == territory].sort_values(["flagged", "rome_code"], ascending=[False, True]).head(n)
+    return p[p.territory == territory].sort_values(["flagged", "rome_code"], ascending=[False, True]).head(n)
+
+def reconversion_table(artifacts_dir, territory: str, n: int = 8) -> pd.DataFrame: # shared figures; INSEE code; rows
+    "The most frequent reconversions to consider in the territory (pairs with at least k people flagged), gain with its range."
+    p = _pairs(artifacts_dir, territory, n)
     return pd.DataFrame({"Métier recherché": _labels(p.rome_code), "Métier proche suggéré": _labels(p.best_rome_code),
                          "Personnes concernées": [fmt_number(v, 0) for v in p.flagged],
                          "Chances d'emploi à 12 mois dans le métier recherché": [fmt_number(v, percent=True) for v in p.mean_p_own],
-                         "Gain moyen estimé": [fmt_points(v) for v in p.mean_gain]})
+                         "Gain moyen estimé": [fmt_points(v) for v in p.mean_gain],
+                         "Fourchette (8 chances sur 10)": [f"{fmt_points(a)} à {fmt_points(b)}" for a, b in zip(p.gain_low, p.gain_high)]})
+
+def reconversion_reasons(artifacts_dir, territory: str, n: int = 8) -> str: # shared figures; INSEE code; rows
+    "Why each reconversion of the table is suggested, in French, as a numbered list (same order as the table)."
+    p = _pairs(artifacts_dir, territory, n)
+    return "\n".join(f"{i}. {typeset(r)}" for i, r in enumerate(p.reason, 1))
 
 def reconversion_sentence(artifacts_dir, territory: str) -> str: # shared figures; INSEE code
     "One sentence on the share of seekers for whom a reconversion is worth discussing."
@@ -289,19 +315,35 @@ def mobility_sentence(artifacts_dir, territory: str) -> str: # shared figures; I
             f"recherchent un métier nettement plus demandé dans un département à moins de {fmt_km(150)}{where}.")
 
 # %% ../nbs/42_sections.ipynb
-def mobility_table(artifacts_dir, territory: str) -> pd.DataFrame: # shared figures; INSEE code
-    "For the territory's three largest occupations, the three best destinations, what they offer and why they rank."
+def _destinations(artifacts_dir, territory: str, children: int = 0) -> pd.DataFrame:
     d = load_artifact(artifacts_dir, "mobility_destinations")
-    d = d[d.home == territory]
-    return pd.DataFrame({"Métier": _labels(d.rome_code),
-                         "Destination": [f"{territory_identity(t)['name']} ({t})" for t in d.territory],
+    return d[(d.home == territory) & (d.children == children)]
+
+def mobility_table(artifacts_dir, territory: str) -> pd.DataFrame: # shared figures; INSEE code
+    "For the territory's largest occupations, the best destinations (no young child), what they offer and their score against staying."
+    d = _destinations(artifacts_dir, territory)
+    d = d[d["rank"] > 0]
+    return pd.DataFrame({"Métier": _labels(d.rome_code), "Destination": [f"{n} ({t})" for n, t in zip(d.name, d.territory)],
                          "Distance": [fmt_km(v) for v in d.distance_km],
+                         "Offres pour un inscrit": [fmt_number(v, 2) for v in d.offers_per_seeker],
                          "Logements vacants": [fmt_number(v / 100, 1, percent=True) for v in d.vacancy_rate],
                          "Places d'accueil pour 100 enfants": [fmt_number(v, 0) for v in d.childcare_per_100],
-                         "Demande pour le métier": [fmt_number(v, 2) for v in d.demand + d.tension],
-                         "Logement et garde": [fmt_number(v, 2) for v in d.housing + d.childcare],
-                         "Éloignement": [fmt_number(v, 2) for v in d.distance],
-                         "Score": [fmt_number(v, 2) for v in d.score]})
+                         "Score par rapport au département (0)": [_fmt(v, "index") for v in d.score]})
+
+def mobility_children_table(artifacts_dir, territory: str) -> pd.DataFrame: # shared figures; INSEE code
+    "The best destination of each large occupation for a person with 0, 1 or 3 children under 3 (« rester » when none beats home)."
+    d = load_artifact(artifacts_dir, "mobility_destinations")
+    d = d[d.home == territory]
+    best = lambda g: "rester" if g[g["rank"] > 0].empty or g[g["rank"] > 0].score.max() <= 0 else \
+        (lambda r: f"{r['name']} ({_fmt(r.score, 'index')})")(g[g["rank"] > 0].sort_values("score").iloc[-1])
+    rows = [{"Métier": _labels([rome])[0], **{plural(n, "enfant") + " de moins de 3 ans": best(g[g.children == n]) for n in (0, 1, 3)}}
+            for rome, g in d.groupby("rome_code", sort=False)]
+    return pd.DataFrame(rows)
+
+def mobility_reasons(artifacts_dir, territory: str) -> str: # shared figures; INSEE code
+    "What each destination of the table offers, term by term in French (same order as the table)."
+    d = _destinations(artifacts_dir, territory)
+    return "\n".join(f"{i}. {typeset(r)}" for i, r in enumerate(d[d["rank"] > 0].explanation, 1))
 
 def mobility_map(artifacts_dir, territory: str): # shared figures; INSEE code
     "Share of seekers whose occupation is in clearly higher demand within reach, by département; the territory outlined."
@@ -404,19 +446,21 @@ def france_map(artifacts_dir, measure: str = "tension"): # shared figures; a `ME
     kf = load_artifact(artifacts_dir, "key_figures")
     label, kind = MEASURES[measure]
     v = kf[kf.level == "territory"].set_index("code")[measure].astype(float)*(100 if kind == "share" else 1)
-    return france_figure(v, re.sub(r" \(.*\)$", "", label) + (" (%)" if kind == "share" else " (offres par inscrit)"))
+    return france_figure(v, _map_label(label, kind), cmap="RdYlBu_r" if kind == "index" else "YlOrRd")
 
 def share_map(artifacts_dir, table: str, column: str, label: str, cmap: str = "cividis"): # shared figures; a cached table and its share column
     "France coloured by a per-territory share (in %) of a cached table."
     return france_figure(100*load_artifact(artifacts_dir, table).set_index("territory")[column], label, cmap=cmap)
 
-def km_ranking_table(artifacts_dir, n: int = 10) -> pd.DataFrame: # shared figures; rows
-    "The `n` territories where the median time back to work is the longest (those whose curve stops before 50 % left out)."
-    med = km_median(load_artifact(artifacts_dir, "km")).drop("Total", errors="ignore").dropna()
-    med = med.rename_axis("code").reset_index(name="day").sort_values(["day", "code"], ascending=[False, True]).head(n)
+def employment_ranking_table(artifacts_dir, n: int = 10) -> pd.DataFrame: # shared figures; rows
+    "The `n` territories where the median time back to work is the longest (medians not reached listed first)."
+    summ = load_artifact(artifacts_dir, "incidence_summary")
+    summ = summ[summ.code != "Total"].assign(order=lambda t: t.median_days.fillna(np.inf))
+    summ = summ.sort_values(["order", "code"], ascending=[False, True]).head(n)
     names = load_territories().set_index("territory")["name"]
-    return pd.DataFrame({"Rang": [fmt_number(i) for i in range(1, len(med) + 1)], "Territoire": [f"{names[c]} ({c})" for c in med.code],
-                         "Délai médian (mois)": [fmt_number(d/30.44, 1) for d in med.day]})
+    return pd.DataFrame({"Rang": [fmt_number(i) for i in range(1, len(summ) + 1)], "Territoire": [f"{names[c]} ({c})" for c in summ.code],
+                         "Délai médian": [fmt_months(d, lo, hi) for d, lo, hi in zip(summ.median_days, summ.median_low, summ.median_high)],
+                         "Part en emploi après 12 mois": [fmt_share_ci(*v) for v in zip(summ.p365, summ.p365_low, summ.p365_high)]})
 
 def national_recruitment_table(artifacts_dir, n: int = 10) -> pd.DataFrame: # shared figures; rows
     "The occupations expected to receive the most offers nationwide over the next months (sum of the published series)."
@@ -459,13 +503,22 @@ def methodology_text(artifacts_dir) -> str: # shared figures
   Un effectif nul ne décrit personne et reste publié. Les lignes « dont » et les parts sont protégées avec leur total.
 - **Indicateurs.** Inscrits : périodes d'inscription en cours à la date d'arrêté ({date_fr(info['as_of'])}). Longue durée :
   inscrits depuis un an ou plus. Tension : offres déposées sur douze mois rapportées aux inscrits.
-- **Retour à l'emploi.** Estimateur de Kaplan–Meier ; les sorties pour un autre motif que l'emploi sont traitées comme
-  des observations censurées à leur date, ce qui surestime un peu la part en emploi (risques concurrents). Une courbe
-  s'arrête quand moins de {info['k']} personnes restent observées.
-- **Profils et facteurs.** Modèle de durée de Cox estimé une fois sur l'ensemble des inscriptions, sans le sexe, la
-  nationalité, la RQTH ni la résidence en QPV ; le poids des facteurs est la valeur SHAP moyenne de chacun.
-- **Reconversion.** Le gain est l'écart entre la probabilité d'emploi estimée dans le métier proche et dans le métier
-  recherché, toutes choses égales par ailleurs (estimation contrefactuelle du modèle de durée).
+- **Retour à l'emploi.** Incidence cumulée de l'emploi (estimateur d'Aalen–Johansen) : les sorties pour un autre motif
+  sont des risques concurrents, non des censures ; les inscriptions commencées avant la fenêtre d'observation n'entrent
+  dans le calcul qu'à partir du moment où elles sont observées (entrée retardée). Intervalles à 95 % (méthode delta).
+  Une courbe s'arrête quand moins de {info['k']} personnes restent observées.
+- **Profils et facteurs.** Modèle de Cox par cause (emploi, autres sorties), avec entrée retardée, estimé sur les
+  inscriptions antérieures à une date de coupure et évalué sur les suivantes, sans le sexe, la nationalité, la RQTH ni
+  la résidence en QPV ; intervalles par tirage des coefficients ; le poids des facteurs est la valeur SHAP moyenne de la
+  probabilité d'emploi à 12 mois, un facteur par notion.
+- **Tension.** Indice de tension par métier et département (offres, difficultés de recrutement, retours à l'emploi),
+  centré sur la moyenne nationale (0) et classé de « très faible » à « très forte » : la même échelle que la ligne de
+  commande.
+- **Reconversion.** Les métiers proches sont les mouvements observés entre métiers (à défaut, le même domaine
+  professionnel). Le gain est l'écart entre la probabilité d'emploi estimée dans le métier proche et dans le métier
+  recherché, toutes choses égales par ailleurs (estimation contrefactuelle), avec une fourchette à 80 %.
+- **Mobilité.** Le score d'une destination est mesuré par rapport au département de résidence (0) : demande pour le
+  métier, logements vacants, places d'accueil des jeunes enfants (pondérées par leur nombre) et éloignement.
 - **Reproductibilité.** Empreinte des données {info['data_fingerprint']}, version du code {info['code_version']} ; le fichier
   `manifest.json` du lot donne l'empreinte de chaque fichier produit.
 """
@@ -479,7 +532,8 @@ def disclosure_log(artifacts_dir, territory: str = None) -> dict: # shared figur
         shown = [("territory", territory), ("region", who["region_code"]), ("nation", "Total")]
     else: shown = [("region", c) for c in kf[kf.level == "region"].code] + [("nation", "Total")]
     pick = lambda f: pd.concat([f[(f.level == lv) & (f.code == c)] for lv, c in shown])
-    hidden = (hidden_cells(pick(kf), table="chiffres clés", keys=["level", "code"], values=[m for m in MEASURES if m in kf]) +
+    hidden = (hidden_cells(pick(kf), table="chiffres clés", keys=["level", "code"],
+                           values=[m for m in MEASURES if m in kf and m != "tension"]) +  # the index is not hidden, only per département +
               hidden_cells(pick(em), table="courriels", keys=["level", "code"], values=["emails", "urgent_share", "appointment_share"]))
     return {"k": info["k"], "territory": territory, "tables": json.loads((Path(artifacts_dir)/"disclosure.json").read_text()),
             "method": "Tau-Argus OPT (HiGHS) via pytauargus on each total and its parts over département < région < France, "

@@ -79,11 +79,12 @@ def profile_rows(X: pd.DataFrame, spells: pd.DataFrame, as_of, codes) -> pd.Data
     people = pd.DataFrame([{**BASE_PROFILE, **p} for p in PROFILES.values()]).assign(registered_at=pd.Timestamp(as_of))
     P = person_features(people).drop(columns=PROTECTED_FEATURES, errors="ignore")
     low_edu = people.education.isin(["below_cap", "cap_bep"]).to_numpy(float)
-    med = X.groupby(spells.territory.to_numpy())["occupation_tension"].median()
+    med = X.groupby(spells.territory.to_numpy())[["occupation_tension", "dares_tension"]].median()
     rows = []
     for code in codes:
-        R = P.assign(occupation_tension=med.get(code, np.nan))
+        R = P.assign(occupation_tension=med.occupation_tension.get(code, np.nan), dares_tension=med.dares_tension.get(code, np.nan))
         R["tension_x_low_education"] = R["occupation_tension"] * low_edu
+        R["dares_x_low_education"] = R["dares_tension"] * low_edu
         rows.append(R[X.columns].assign(territory=code, profile=list(PROFILES)))
     return pd.concat(rows, ignore_index=True)
 

@@ -5,7 +5,8 @@
 # %% auto 0
 __all__ = ['NOT_A_TARGET', 'CAUSES', 'EDUCATION_LEVELS', 'QUALIFICATION_LEVELS', 'PROTECTED_FEATURES', 'FEATURE_CONCEPTS',
            'survival_target', 'check_array_survival', 'competing_target', 'sksurv_target', 'spells_cause',
-           'spells_target', 'tiny_spells', 'feature_concept', 'person_features', 'occupation_tension', 'spell_features']
+           'spells_target', 'tiny_spells', 'feature_concept', 'person_features', 'occupation_tension', 'dares_tension',
+           'spell_features']
 
 # %% ../nbs/21a_survival_target.ipynb
 import numpy as np
@@ -14,6 +15,7 @@ from sklearn.utils.validation import check_array
 from sksurv.util import Surv
 
 from .config import InputError, Problem
+from .referentials import load_occupations, load_rome_demand
 
 # %% ../nbs/21a_survival_target.ipynb
 def survival_target(event,        # event indicators (true = return to work)
@@ -124,6 +126,7 @@ FEATURE_CONCEPTS = {  # feature → the concept staff read (French): SHAP values
     "driving_licence": "Permis de conduire", "young_children": "Enfants de moins de 3 ans",
     "entry_month_sin": "Mois d'inscription", "entry_month_cos": "Mois d'inscription",
     "occupation_tension": "Tension du métier recherché", "tension_x_low_education": "Tension du métier recherché",
+    "dares_tension": "Tension du métier recherché", "dares_x_low_education": "Tension du métier recherché",
     "childcare_gap": "Places d'accueil des jeunes enfants", "young_children_x_childcare_gap": "Places d'accueil des jeunes enfants",
     "territory_unemployment": "Chômage du territoire"}
 
@@ -170,6 +173,20 @@ def occupation_tension(spells: pd.DataFrame,  # spells (territory, rome_code, re
     return np.log((cells["n_offers"] + prior * cells["r"] + 1e-3) / (cells["n_spells"] + prior)).rename("occupation_tension")
 
 # %% ../nbs/21a_survival_target.ipynb
+def dares_tension(spells: pd.DataFrame) -> pd.Series: # spells (territory, rome_code)
+    "The DARES recruitment-tension indicator (1–5) of each spell's occupation in its territory, completed where unpublished."
+    d = load_rome_demand()
+    w = d.job_seekers.clip(lower=1e-6)
+    per_rome = (d.tension*w).groupby(d.rome_code).sum()/w.groupby(d.rome_code).sum()
+    dom = d.rome_code.str[0]
+    per_domain = (d.tension*w).groupby(dom).sum()/w.groupby(dom).sum()
+    cell = pd.MultiIndex.from_frame(spells[["territory", "rome_code"]])
+    v = d.set_index(["territory", "rome_code"]).tension.reindex(cell).to_numpy()
+    v = np.where(np.isnan(v), spells.rome_code.map(per_rome).to_numpy(float), v)
+    v = np.where(np.isnan(v), spells.rome_code.str[0].map(per_domain).to_numpy(float), v)
+    return pd.Series(np.where(np.isnan(v), float(np.average(d.tension, weights=w)), v), index=spells.index, name="dares_tension")
+
+# %% ../nbs/21a_survival_target.ipynb
 def spell_features(spells: pd.DataFrame,  # spells in the data model's layout
                    offers: pd.DataFrame = None,  # job offers, for the occupation tension
                    childcare: pd.DataFrame = None,  # places and children under 3 per territory
@@ -181,6 +198,8 @@ def spell_features(spells: pd.DataFrame,  # spells in the data model's layout
     if offers is not None:
         X["occupation_tension"] = occupation_tension(spells, offers, known_at=known_at)
         X["tension_x_low_education"] = X["occupation_tension"] * low_education
+        X["dares_tension"] = dares_tension(spells).to_numpy()
+        X["dares_x_low_education"] = X["dares_tension"] * low_education
     if childcare is not None:
         gap = (1 - childcare.set_index("territory").eval("places / children_under_3")).clip(0, 1)
         X["childcare_gap"] = _lookup(spells, gap, "childcare")

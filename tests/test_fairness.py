@@ -143,15 +143,15 @@ def test_small_groups_are_not_estimable_never_fair():
 
 
 def test_synthetic_generator_disparities_detected():
-    """On emploi_lab.synth data, each injected disparity (truth["disparities"]) is flagged by a survival audit of the
-    justified-only true model (observed return to work below what the profile explains), none with the full truth."""
+    """On emploi_lab.synth data, each injected disparity (truth["disparities"]) is detected (interval excluding 0) by a survival audit of
+    the justified-only true model (observed return to work below what the profile explains), none with the full truth."""
     from emploi_lab.synth import generate
     ds = generate(scale=0.002, seed=3)
     gd = generator_disparities(ds, n_boot=200)
     print(gd.round(3).to_string())
     assert set(gd.disparity) == set(ds.truth["disparities"])
-    assert gd[gd.model == "justified"].flagged.all() and (gd[gd.model == "justified"].ci_low > 0).all()
-    assert not gd[gd.model == "full"].flagged.any()
+    assert gd[gd.model == "justified"].detected.all() and (gd[gd.model == "justified"].ci_low > 0).all()
+    assert not gd[gd.model == "full"].detected.any() and not gd[gd.model == "full"].flagged.any()
 
 
 def test_report_runs_with_papermill_and_shows_no_rows(tmp_path):

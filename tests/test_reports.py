@@ -13,7 +13,7 @@ import pytest
 from emploi_lab.batch import reports_dir, run_reports
 from emploi_lab.config import file_sha256
 from emploi_lab.disclosure import html_text, personal_markers, scan_text
-from emploi_lab.pipeline import build_artifacts
+from emploi_lab.artifacts import build_artifacts
 from emploi_lab.render import render_notebook
 from emploi_lab.store import load_artifact
 
