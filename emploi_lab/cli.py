@@ -414,7 +414,7 @@ def suggest(*, territory: str,     # code INSEE du département, p. ex. 69
     print_table(c.assign(source=c.source.map({"observed": "observé", "same_subdomain": "même domaine"}))
                 .drop(columns=["reason", "offers_per_registration", "exits_per_year"])
                 .rename(columns={"near_rome_code": "ROME", "label": "métier proche", "source": "mouvement", "proximity": "proximité",
-                                 "p_candidate": "P(emploi 12 mois)", "gain": "gain", "gain_low": "bas (80 %)", "gain_high": "haut (80 %)",
+                                 "p_candidate": "P(emploi 12 mois)", "gain": "gain", "gain_low": "bas (80 %)", "gain_high": "haut (80 %)",
                                  "tension_label": "tension"}))
     print("\nPourquoi :")
     for r in c.itertuples(): print(f"- {r.near_rome_code} : {r.reason}")

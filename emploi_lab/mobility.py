@@ -15,6 +15,7 @@ import pandas as pd
 
 from .config import InputError, Problem
 from .recruitment import TENSION_LABELS, load_tension, tension_class
+from .french import NNBSP, fmt_km, fmt_number, plural
 from .referentials import check_rome, check_territory, draw_choropleth, load_territories
 from .store import dataset_as_of, read_manifest, read_table, resolve_data_dir
 
@@ -176,8 +177,6 @@ def rank_of(scores: pd.DataFrame,  # `score_destinations` output
     return int(np.flatnonzero(scores.loc[~scores.is_home, "territory"].to_numpy() == territory)[0]) + 1
 
 # %% ../nbs/24_mobility.ipynb
-def _fr(x: float, digits: int = 1) -> str: return f"{x:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-
 def _tension_word(z: float) -> str: return TENSION_LABELS[int(tension_class([z])[0])]
 
 def explain_fr(row,  # a destination row of `score_destinations`
@@ -186,14 +185,14 @@ def explain_fr(row,  # a destination row of `score_destinations`
                radius_km: float = 150,  # the accepted radius
               ) -> str:
     "Each term of a destination's score in French, against home."
-    parts = [f"{_fr(row.offers_per_seeker, 2)} offre(s) par inscrit du métier sur 12 mois contre {_fr(home.offers_per_seeker, 2)} à domicile",
+    parts = [f"{plural(row.offers_per_seeker, 'offre', digits=2)} par inscrit du métier sur 12 mois contre {fmt_number(home.offers_per_seeker, 2)} à domicile",
              f"tension {_tension_word(row.tension_index)} contre {_tension_word(home.tension_index)}",
-             f"{_fr(row.vacancy_rate)} % de logements vacants contre {_fr(home.vacancy_rate)} %",
-             f"{_fr(row.childcare_per_100, 0)} places d'accueil pour 100 enfants de moins de 3 ans contre {_fr(home.childcare_per_100, 0)}"
+             f"{fmt_number(row.vacancy_rate, 1)}{NNBSP}% de logements vacants contre {fmt_number(home.vacancy_rate, 1)}{NNBSP}%",
+             f"{plural(row.childcare_per_100, 'place')} d'accueil pour 100 enfants de moins de 3 ans contre {fmt_number(home.childcare_per_100)}"
              + (f" (compte davantage avec {children} enfant{'s' if children > 1 else ''} de moins de 3 ans)" if children else ""),
-             f"à {_fr(row.distance_km, 0)} km (rayon accepté : {_fr(radius_km, 0)} km)"]
+             f"à {fmt_km(row.distance_km)} (rayon accepté : {fmt_km(radius_km)})"]
     verdict = "mieux que rester" if row.score > 0 else "moins bien que rester"
-    return f"{row['name']} : {verdict} (score {_fr(row.score, 2)}) — " + " ; ".join(parts) + "."
+    return f"{row['name']} : {verdict} (score {fmt_number(row.score, 2)}) — " + " ; ".join(parts) + "."
 
 # %% ../nbs/24_mobility.ipynb
 def suggest_mobility(ctx: MobilityContext,  # the context

@@ -182,7 +182,7 @@ def _todo(what: str) -> str: return f"_{TO_COMPLETE} : {what}._"  # what an empt
 
 def _metrics_md(recs) -> list:
     "The metrics table."
-    return ["| indicateur | valeur | intervalle à 95 % |", "|---|---|---|",
+    return ["| indicateur | valeur | intervalle à 95 % |", "|---|---|---|",
             *[f"| {metric_label(r['metric'])} | {fr_interval(r.get('value'))} | "
               + (fr_interval(r['value'], r['ci_low'], r['ci_high']).split(' ', 1)[1] if r.get("ci_low") is not None else "—") + " |"
               for r in recs]] if recs else [_todo("les indicateurs de performance")]
@@ -192,7 +192,7 @@ def _groups_md(q) -> list:
     if not q: return [_todo("l'audit par groupe (aucun audit d'équité joint)")]
     n = lambda r: fr_count(r.get("n"), r.get("n_suppressed_reason") or "< 11")
     return [f"Indicateurs par groupe (taille minimale {q['settings']['min_n']} ; un groupe plus petit est *non estimable*, "
-            "ce qui ne veut pas dire équitable) :", "", "| groupement | groupe | n | indicateur | valeur [intervalle à 95 %] |",
+            "ce qui ne veut pas dire équitable) :", "", "| groupement | groupe | n | indicateur | valeur [intervalle à 95 %] |",
             "|---|---|---|---|---|",
             *[f"| {view_label(r['feature'])} | {group_label(r['group'])} | {n(r)} | {metric_label(r['metric'])} | "
               f"{fr_interval(r['value'], r.get('ci_low'), r.get('ci_high'))} |" for r in q["by_group"]], "",

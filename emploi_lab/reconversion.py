@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 import emploi_lab
 from .config import InputError, Problem, atomic_path, near_matches
 from .recruitment import load_tension
+from .french import fmt_number, plural
 from .referentials import check_rome, check_territory, load_occupations, load_territories, occupation_proximity
 from .store import cache_dir, cache_key, dataset_as_of, dataset_fingerprint, read_table, read_truth, resolve_data_dir
 from .survival import PROTECTED_FEATURES, CoxPHModel, spell_features, spells_target
@@ -238,7 +239,7 @@ def flag_seekers(advisor: ReconversionAdvisor,  # a fitted advisor
 @cache
 def _labels() -> pd.Series: return load_occupations().set_index("rome_code")["label"]  # read once per process
 
-def _fr(x: float, digits: int = 1) -> str: return f"{x:.{digits}f}".replace(".", ",")
+_RETURNS = ("retour à l'emploi", "retours à l'emploi")  # singular and plural
 
 def _points(g: float) -> str: return f"{'+' if g >= 0 else '−'}{abs(100 * g):.0f}"
 
@@ -252,9 +253,9 @@ def reason_fr(row,                 # a row of `candidate_gains` (or of `territor
         why = f"des demandeurs d'emploi « {a} » retrouvent un emploi comme « {b} » (mouvement observé dans {n} bassin{'s' if n > 1 else ''} d'emploi)"
     else:
         why = f"« {b} » est un métier du même domaine professionnel que « {a} » (aucun mouvement observé : rapprochement par le domaine)"
-    return (f"{why[0].upper()}{why[1:]} ; ici, {_fr(row.offers_per_registration)} offre(s) par inscription et "
-            f"{_fr(row.exits_per_year, 2)} retour(s) à l'emploi par année d'inscription, contre {_fr(row.own_offers_per_registration)} et "
-            f"{_fr(row.own_exits_per_year, 2)} ; gain estimé {_points(row.gain)} points de probabilité d'emploi à 12 mois "
+    return (f"{why[0].upper()}{why[1:]} ; ici, {plural(row.offers_per_registration, 'offre', digits=1)} par inscription et "
+            f"{plural(row.exits_per_year, *_RETURNS, digits=2)} par année d'inscription, contre {fmt_number(row.own_offers_per_registration, 1)} et "
+            f"{fmt_number(row.own_exits_per_year, 2)} ; gain estimé {_points(row.gain)} points de probabilité d'emploi à 12 mois "
             f"(entre {_points(row.gain_low)} et {_points(row.gain_high)}).")
 
 # %% ../nbs/23_reconversion.ipynb

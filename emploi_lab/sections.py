@@ -183,13 +183,13 @@ def fmt_months(days, low=None, high=None) -> str: # a duration in days (NaN: not
     return f"{m(days)} mois" + (f" ({m(low)} à {m(high) if ok(high) else '…'})" if ok(low) else "")
 
 def fmt_share_ci(p, low, high) -> str: # a share and its interval
-    "« 61,0 % (60,8 à 61,2) »."
+    "« 61,0 % (60,8 à 61,2) »."
     if pd.isna(p): return SECRET
     return f"{fmt_number(p, 1, percent=True)} ({fmt_number(100*low, 1)} à {fmt_number(100*high, 1)})"
 
 # %% ../nbs/42_sections.ipynb
 def employment_figure(artifacts_dir, territory: str = None): # shared figures; INSEE code (None: the nation alone)
-    "Share back in work over time since registration, territory vs nation, with the territory's 95 % band."
+    "Share back in work over time since registration, territory vs nation, with the territory's 95 % band."
     cur = load_artifact(artifacts_dir, "incidence")
     curves = [("Total", "France", dict(color="grey", ls="--") if territory else dict(color="#1f3a93", lw=2))]
     if territory: curves.append((territory, territory_identity(territory)["name"], dict(color="#1f3a93", lw=2)))
@@ -249,7 +249,7 @@ def top_offers_table(artifacts_dir, territory: str, n: int = 10) -> pd.DataFrame
                          "Offres": [fmt_number(v) for v in t.offers], "Part en CDI": [fmt_number(v, 0, percent=True) for v in t.cdi_share]})
 
 def recruitment_table(artifacts_dir, territory: str, n: int = 10) -> pd.DataFrame: # shared figures; INSEE code; rows
-    "The occupations expected to receive the most offers in the territory over the next months, with an 80 % interval."
+    "The occupations expected to receive the most offers in the territory over the next months, with an 80 % interval."
     r = load_artifact(artifacts_dir, "recruitment")
     r = r[r.territory == territory].sort_values(["expected_offers", "rome_code"], ascending=[False, True]).head(n)
     return pd.DataFrame({"Métier (ROME)": _labels(r.rome_code),
@@ -505,7 +505,7 @@ def methodology_text(artifacts_dir) -> str: # shared figures
   inscrits depuis un an ou plus. Tension : offres déposées sur douze mois rapportées aux inscrits.
 - **Retour à l'emploi.** Incidence cumulée de l'emploi (estimateur d'Aalen–Johansen) : les sorties pour un autre motif
   sont des risques concurrents, non des censures ; les inscriptions commencées avant la fenêtre d'observation n'entrent
-  dans le calcul qu'à partir du moment où elles sont observées (entrée retardée). Intervalles à 95 % (méthode delta).
+  dans le calcul qu'à partir du moment où elles sont observées (entrée retardée). Intervalles à 95 % (méthode delta).
   Une courbe s'arrête quand moins de {info['k']} personnes restent observées.
 - **Profils et facteurs.** Modèle de Cox par cause (emploi, autres sorties), avec entrée retardée, estimé sur les
   inscriptions antérieures à une date de coupure et évalué sur les suivantes, sans le sexe, la nationalité, la RQTH ni
@@ -516,7 +516,7 @@ def methodology_text(artifacts_dir) -> str: # shared figures
   commande.
 - **Reconversion.** Les métiers proches sont les mouvements observés entre métiers (à défaut, le même domaine
   professionnel). Le gain est l'écart entre la probabilité d'emploi estimée dans le métier proche et dans le métier
-  recherché, toutes choses égales par ailleurs (estimation contrefactuelle), avec une fourchette à 80 %.
+  recherché, toutes choses égales par ailleurs (estimation contrefactuelle), avec une fourchette à 80 %.
 - **Mobilité.** Le score d'une destination est mesuré par rapport au département de résidence (0) : demande pour le
   métier, logements vacants, places d'accueil des jeunes enfants (pondérées par leur nombre) et éloignement.
 - **Reproductibilité.** Empreinte des données {info['data_fingerprint']}, version du code {info['code_version']} ; le fichier
