@@ -231,16 +231,22 @@ def train(*, data: str = None,     # dossier contenant emails.parquet (défaut :
           out: str = None,         # dossier du modèle (défaut : celui que lisent `triage score` et le traitement principal)
           n_emails: int = 30000,   # taille du corpus synthétique quand aucune donnée n'est donnée
           seed: int = 0,           # graine aléatoire
-          force: bool = False):    # réentraîner même si le modèle en place a été entraîné sur les mêmes courriels
+          force: bool = False,     # réentraîner même si le modèle en place a été entraîné sur les mêmes courriels
+          feedback: str = None):   # corrections « pas urgent » téléchargées depuis la page de `triage inbox` (corrections-triage.csv), ajoutées à l'entraînement
     "Entraîner le modèle d'urgence et de catégorie, en affichant sa progression ; écrire l'artefact que `triage score` lit."
     from emploi_lab.triage import ensure_model, model_dir
+    extra = None
+    if feedback:
+        from emploi_lab.inbox import read_feedback, training_rows
+        extra = training_rows(read_feedback(feedback))  # read and checked before any training
     t0 = time.perf_counter()
     def progress(step, done): print(f"  {done:4.0%}  {step} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
-    meta = ensure_model(data, out, progress=progress, seed=seed, n_emails=n_emails, force=force)
+    meta = ensure_model(data, out, progress=progress, seed=seed, n_emails=n_emails, force=force, extra=extra)
     dev = meta["metrics"].get("handwritten_development")
     figures = (f"; hand-written set: recall_u1={dev['recall_u1']:.3f} precision_u1={dev['precision_u1']:.3f} "
                f"category_accuracy={dev['category_accuracy']:.3f}") if dev else ""
     print(f"model {meta['version']} (threshold p_urgent {meta['threshold_p_urgent']:.2f}) -> {out or model_dir()}{figures}")
+    if extra is not None: print(f"corrections: {meta['training_data']['corrections']['n']} training rows from {feedback}")
 
 @command("triage")
 def score(input: str,             # fichier CSV ou Parquet de courriels (id, received_at, subject, body)

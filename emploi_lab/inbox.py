@@ -4,9 +4,9 @@
 
 # %% auto 0
 __all__ = ['TABLE_SUFFIXES', 'DAYS_FR', 'MONTHS_FR', 'WORD_RE', 'FEEDBACK_FILE', 'FEEDBACK_COLUMNS', 'FEEDBACK_WEIGHT',
-           'PAGE_FILE', 'TABLE_FILE', 'TABLE_COLUMNS', 'read_inbox', 'triage_inbox', 'french_date', 'word_weights',
-           'highlight', 'signals', 'email_item', 'problems_section', 'inbox_page', 'read_feedback', 'inbox_table',
-           'write_inbox']
+           'TRAIN_COLUMNS', 'PAGE_FILE', 'TABLE_FILE', 'TABLE_COLUMNS', 'read_inbox', 'triage_inbox', 'french_date',
+           'word_weights', 'highlight', 'signals', 'email_item', 'problems_section', 'inbox_page', 'read_feedback',
+           'training_rows', 'inbox_table', 'write_inbox']
 
 # %% ../nbs/20a_inbox.ipynb
 import html
@@ -272,6 +272,16 @@ def read_feedback(path, # a corrections file downloaded from the inbox page
     probs += [Problem(path.name, "an ISO date-time", column="received_at", row=i + 1, found=df["received_at"][i]) for i in range(len(df)) if pd.isna(rec[i])]
     if probs: raise InputError(probs)
     return df.assign(received_at=rec.dt.tz_localize(None) if rec.dt.tz is not None else rec, urgency=df["urgency"].astype(int))[FEEDBACK_COLUMNS]
+
+# %% ../nbs/20a_inbox.ipynb
+TRAIN_COLUMNS = ["received_at", "subject", "body", "urgency", "category"]  # what a labelled email needs for training
+
+def training_rows(feedback: pd.DataFrame,        # `read_feedback` output
+                  weight: int = FEEDBACK_WEIGHT, # times each corrected email counts
+                 ) -> pd.DataFrame:
+    "The corrections as training rows: the latest correction of each email, `weight` times (for `ensure_model(extra=...)`)."
+    last = feedback.sort_values("corrected_at", kind="stable").drop_duplicates("id", keep="last")
+    return pd.concat([last[TRAIN_COLUMNS]] * weight, ignore_index=True)
 
 # %% ../nbs/20a_inbox.ipynb
 PAGE_FILE, TABLE_FILE = "inbox.html", "inbox.csv"

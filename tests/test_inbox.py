@@ -189,3 +189,19 @@ def test_inbox_page_in_a_browser(folder, browser, tmp_path):
     page.click("#m1 button.fix")
     assert page.inner_text("#count") == "aucune correction" and page.is_hidden("#download")
     assert all(u.startswith(("file:", "blob:", "data:")) for u in requests), requests  # nothing fetched from elsewhere
+
+
+def test_train_reads_the_corrections_downloaded_from_the_page(tmp_path):
+    "`triage train --feedback` adds the corrected emails to the training and records them; a bad file trains nothing."
+    env = {**os.environ, "EMPLOI_LAB_CACHE": str(tmp_path/"cache")}
+    fb = tmp_path/"corrections-triage.csv"
+    pd.DataFrame({"id": ["e27@x"], "urgency": [3], "corrected_at": ["2026-09-14T10:02:00.000Z"], "received_at": ["2026-09-14T08:12:00"],
+                  "subject": ["URGENT !!! merci"], "body": ["Merci pour l'attestation, tout est en ordre."], "category": ["autre"]}).to_csv(fb, index=False)
+    r = run_cli("triage", "train", "--n-emails", 1500, "--out", tmp_path/"model", "--feedback", fb, env=env)
+    assert r.returncode == 0, r.stderr
+    meta = json.loads((tmp_path/"model"/"model.json").read_text())
+    assert meta["training_data"]["corrections"]["n"] == 20 and "corrections: 20 training rows" in r.stdout
+    fb.write_text("id,urgency\ne27@x,4\n", encoding="utf-8")
+    r = run_cli("triage", "train", "--n-emails", 1500, "--out", tmp_path/"model2", "--feedback", fb, env=env)
+    assert r.returncode == 2 and "corrections-triage.csv, column 'corrected_at'" in r.stderr, r.stderr
+    assert not (tmp_path/"model2").exists()
