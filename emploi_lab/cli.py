@@ -5,8 +5,8 @@
 # %% auto 0
 __all__ = ['GROUPS', 'COMMANDS', 'command', 'horizons', 'folds', 'csv_list', 'add_arguments', 'french_number', 'print_table',
            'print_json', 'run', 'generate', 'validate', 'summary', 'build', 'init', 'show', 'check', 'train', 'score',
-           'fit', 'predict', 'audit', 'verify', 'monitor', 'forecast', 'suggest', 'mobility_suggest', 'build_parser',
-           'main']
+           'inbox', 'fit', 'predict', 'audit', 'verify', 'monitor', 'forecast', 'suggest', 'mobility_suggest',
+           'build_parser', 'main']
 
 # %% ../nbs/44_cli.ipynb
 import argparse
@@ -231,16 +231,22 @@ def train(*, data: str = None,     # dossier contenant emails.parquet (défaut :
           out: str = None,         # dossier du modèle (défaut : celui que lisent `triage score` et le traitement principal)
           n_emails: int = 30000,   # taille du corpus synthétique quand aucune donnée n'est donnée
           seed: int = 0,           # graine aléatoire
-          force: bool = False):    # réentraîner même si le modèle en place a été entraîné sur les mêmes courriels
+          force: bool = False,     # réentraîner même si le modèle en place a été entraîné sur les mêmes courriels
+          feedback: str = None):   # corrections « pas urgent » téléchargées depuis la page de `triage inbox` (corrections-triage.csv), ajoutées à l'entraînement
     "Entraîner le modèle d'urgence et de catégorie, en affichant sa progression ; écrire l'artefact que `triage score` lit."
     from emploi_lab.triage import ensure_model, model_dir
+    extra = None
+    if feedback:
+        from emploi_lab.inbox import read_feedback, training_rows
+        extra = training_rows(read_feedback(feedback))  # read and checked before any training
     t0 = time.perf_counter()
     def progress(step, done): print(f"  {done:4.0%}  {step} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
-    meta = ensure_model(data, out, progress=progress, seed=seed, n_emails=n_emails, force=force)
+    meta = ensure_model(data, out, progress=progress, seed=seed, n_emails=n_emails, force=force, extra=extra)
     dev = meta["metrics"].get("handwritten_development")
     figures = (f"; hand-written set: recall_u1={dev['recall_u1']:.3f} precision_u1={dev['precision_u1']:.3f} "
                f"category_accuracy={dev['category_accuracy']:.3f}") if dev else ""
     print(f"model {meta['version']} (threshold p_urgent {meta['threshold_p_urgent']:.2f}) -> {out or model_dir()}{figures}")
+    if extra is not None: print(f"corrections: {meta['training_data']['corrections']['n']} training rows from {feedback}")
 
 @command("triage")
 def score(input: str,             # fichier CSV ou Parquet de courriels (id, received_at, subject, body)
@@ -256,6 +262,27 @@ def score(input: str,             # fichier CSV ou Parquet de courriels (id, rec
     if explain:
         for r in res.sort_values("rank").itertuples():
             print(f"{r.rank:>3}. {r.id} | {r.urgency_fr} | {r.category_fr} | rendez-vous : {r.appointment_at or 'aucun'}\n     {r.explanation}")
+
+# %% ../nbs/44_cli.ipynb
+@command("triage")
+def inbox(path: str,              # dossier de fichiers .eml, fichier mbox, ou fichier CSV/Parquet de courriels (id, received_at, subject, body)
+          *, out: str,            # dossier de sortie : inbox.html (la page à ouvrir) et inbox.csv (le classement)
+          model: str = None,      # dossier du modèle ou fichier .joblib (défaut : celui qu'a entraîné le dernier traitement)
+          top: int = 10):         # courriels listés dans le terminal
+    "Classer une boîte de réception par urgence dans une page HTML autonome : catégorie, rendez-vous, mots décisifs surlignés, correction « pas urgent »."
+    from emploi_lab.config import check_output_path
+    from emploi_lab.inbox import PAGE_FILE, french_date, write_inbox
+    from emploi_lab.triage import load_model, read_meta
+    check_output_path(out, inputs=[path] + ([model] if model else []), kind="dir")  # refused before the model is loaded
+    m = load_model(model)
+    meta = read_meta(None if not model else Path(model) if Path(model).is_dir() else Path(model).parent)
+    ranked, unreadable = write_inbox(path, out, model=m, model_meta=meta, inputs=[model] if model else [])
+    print(f"{len(ranked)} courriels classés ({int((ranked['urgency'] == 1).sum())} à lire aujourd'hui), "
+          f"{len(unreadable)} illisible{'s' if len(unreadable) > 1 else ''} -> {Path(out)/PAGE_FILE}")
+    for r in ranked.head(top).itertuples():
+        print(f"{r.rank:>3}. {r.urgency_fr} | {r.category_fr} | {french_date(r.appointment_at) or 'aucun rendez-vous'} | {r.subject or '(sans objet)'}")
+    for r in [*ranked[ranked["notes"].map(bool)].itertuples(), *unreadable.itertuples()]:
+        print(f"abîmé : {r.source} ({' ; '.join(r.notes)})", file=sys.stderr)
 
 # %% ../nbs/44_cli.ipynb
 @command("survival")

@@ -416,12 +416,14 @@ def train_model(emails: pd.DataFrame, # labelled (generated) emails
                 max_train: int = 20_000, # training emails (a random sample beyond)
                 min_precision: float = .9, # precision the urgency-1 threshold keeps on the development set
                 progress=None,        # callback(step, fraction)
+                extra: pd.DataFrame = None, # labelled emails always trained on, never held out nor sampled away (advisers' corrections)
                 **kw,                 # `TriageModel` parameters
                ) -> tuple:
     "Fit on generated emails, choose the urgency-1 threshold on the hand-written development set; the model and its figures."
     progress = progress or _quiet
     hold = np.random.default_rng(seed).random(len(emails)) < .1
     train = emails[~hold].sample(min(int((~hold).sum()), max_train), random_state=seed).reset_index(drop=True)
+    if extra is not None: train = pd.concat([train, extra[["received_at", "subject", "body", "urgency", "category"]]], ignore_index=True)
     def fitting(step, done):  # the fit's own steps, as a share of the whole
         if done < 1: progress(step, .85 * done)
     model = TriageModel(**kw).fit(train, progress=fitting)
@@ -444,15 +446,19 @@ def ensure_model(data_dir=None,  # dataset whose labelled emails train the model
                  seed: int = 0,  # training seed
                  n_emails: int = 30000, # size of the synthetic corpus when there is no dataset
                  force: bool = False,   # retrain even if the model in place saw the same emails
+                 extra: pd.DataFrame = None, # labelled emails added to the training (advisers' corrections, see `20a_inbox`)
                 ) -> dict:
     "Train the triage model into `out` unless one trained on the same emails by this code version is there; its metadata."
     (progress or _quiet)("loading or generating the training emails", 0.)
     emails, origin = load_training_emails(data_dir, n=n_emails, seed=seed)
+    if extra is not None and len(extra):  # the corrections are part of what the model saw: a new file retrains it
+        fixes = {"n": int(len(extra)), "sha256": frame_sha256(extra)}
+        origin |= {"sha256": hashlib.sha256((origin["sha256"] + fixes["sha256"]).encode()).hexdigest(), "corrections": fixes}
     meta = read_meta(out)
     if not force and meta.get("training_data", {}).get("sha256") == origin["sha256"] and meta.get("code_version") == __version__ \
             and ((Path(out) if out else model_dir())/MODEL_FILE).exists():
         return meta
-    model, metrics = train_model(emails, seed=seed, progress=progress)
+    model, metrics = train_model(emails, seed=seed, progress=progress, extra=extra)
     meta = {"model": "emploi-lab triage", "version": model_version(origin["sha256"]), "code_version": __version__,
             "trained_at": datetime.now().isoformat(timespec="seconds"), "training_data": origin | {"n_emails": int(len(emails))},
             "threshold_p_urgent": model.threshold_, "synthetic": origin["synthetic"], "metrics": metrics}
