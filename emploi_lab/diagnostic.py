@@ -250,12 +250,13 @@ def profile_text(F: dict) -> str:  # a `diagnostic_figures` result
     kids = "aucun enfant de moins de 3 ans" if not p["children"] else plural(p["children"], "enfant de moins de 3 ans", "enfants de moins de 3 ans")
     since = (f", en recherche d'emploi depuis {plural(round(F['days_registered'] / 30.44), 'mois', 'mois')}" if p.get("seeker_id") else "")
     q = {**PROFILE_DEFAULTS, **{PERSON_FIELDS[k]: p[k] for k in EXTRA_FIELDS if p.get(k) is not None}}
-    rest = (f"{QUALIFICATION_FR[q['qualification']]}, {plural(round(q['experience_years']), 'an', 'ans')} d'expérience, "
+    rest = (f"qualification « {QUALIFICATION_FR[q['qualification']]} », {plural(round(q['experience_years']), 'an', 'ans')} d'expérience, "
             + (f"{plural(q['benefit_months'], 'mois', 'mois')} de droits à indemnisation" if q["benefit_months"] else "sans indemnisation")
             + (", permis de conduire" if q["driving_licence"] else ", sans permis de conduire"))
     rest = f" Dossier : {rest}." if p.get("seeker_id") else f" Non saisis, pris par défaut : {rest}."
-    return (f"**Profil pris en compte** : {p['age']} ans, {EDUCATION_FR[p['education']]}, {kids}, recherche un emploi de "
-            f"{occupation_label(p['rome']).lower()} {place(p['territory'])}{since} ; mobilité acceptée jusqu'à {fmt_km(p['radius_km'])}.{rest}")
+    job = occupation_label(p["rome"]).lower()
+    return (f"**Profil pris en compte** : {p['age']} ans, {EDUCATION_FR[p['education']]}, {kids}, recherche un emploi "
+            f"{'d’' if job[0] in 'aeiouyéèêàâîôh' else 'de '}{job} {place(p['territory'])}{since} ; mobilité acceptée jusqu'à {fmt_km(p['radius_km'])}.{rest}")
 
 # %% ../nbs/43a_diagnostic.ipynb
 def survival_table(F: dict) -> pd.DataFrame:  # a `diagnostic_figures` result
