@@ -6,12 +6,13 @@
 __all__ = ['AGE_RANGE', 'SEXES', 'EXTRA_FIELDS', 'HORIZONS', 'MODEL_DRAWS', 'PERSON_FIELDS', 'PROTECTED_CONCEPTS',
            'CONTEXT_CONCEPTS', 'EDUCATION_FR', 'QUALIFICATION_FR', 'MONTHS', 'ACCESS_LOG', 'check_profile',
            'seeker_profile', 'survival_model', 'person_fields', 'model_rows', 'diagnostic_concept', 'drivers',
-           'diagnostic_figures', 'occupation_label', 'place', 'document_meta', 'profile_text', 'survival_table',
-           'median_text', 'drivers_text', 'comparison_text', 'reconversion_table', 'reconversion_text',
-           'mobility_table', 'mobility_text', 'limits_text', 'method_text', 'check_diagnostic_out', 'log_access',
-           'diagnostic_stem', 'write_diagnostic']
+           'diagnostic_figures', 'french_text', 'occupation_label', 'place', 'document_meta', 'profile_text',
+           'survival_table', 'median_text', 'drivers_text', 'comparison_text', 'reconversion_table',
+           'reconversion_text', 'mobility_table', 'mobility_text', 'limits_text', 'method_text', 'check_diagnostic_out',
+           'log_access', 'diagnostic_stem', 'write_diagnostic']
 
 # %% ../nbs/43a_diagnostic.ipynb
+import functools
 import getpass
 import json
 import os
@@ -28,7 +29,7 @@ import emploi_lab
 from .config import InputError, Problem, atomic_dir, check_output_path, near_matches
 from .disclosure import min_cell_size
 from .explain import concept_values, time_shap
-from .french import NNBSP, fmt_km, fmt_number, fmt_points, date_fr, plural, territory_phrase
+from .french import NNBSP, date_fr, fmt_km, fmt_number, fmt_points, plural, territory_phrase, typeset
 from .mobility import load_context, suggest_mobility
 from .reconversion import PROFILE_DEFAULTS, SPELL_COLUMNS, load_advisor, make_profile, reconversion_features, suggest_reconversion
 from .recruitment import load_tension
@@ -222,6 +223,12 @@ def _digits(low: float, high: float) -> int:
 
 def _range(low: float, high: float) -> str: return f"{_pct(low, _digits(low, high))} à {_pct(high, _digits(low, high))}"
 
+def french_text(f):
+    "Decorator: the French text `f` returns, with French spacing before % ; : ! ? (`french.typeset`)."
+    @functools.wraps(f)
+    def typeset_(*args, **kwargs): return typeset(f(*args, **kwargs))
+    return typeset_
+
 def occupation_label(rome: str) -> str:  # a ROME code
     "The occupation's French label."
     return load_occupations().set_index("rome_code").label.get(rome, rome)
@@ -240,10 +247,11 @@ def document_meta(F: dict) -> dict:  # a `diagnostic_figures` result
     return {"title": "Diagnostic de retour à l’emploi", "typst-template": "diagnostic.typst", "lang": "fr",
             "subtitle": f"{occupation_label(p['rome'])} ({p['rome']}) · {name} ({p['territory']}) · {who}",
             "date": f"Situation au {date_fr(F['as_of'])}", "synthetic": F["synthetic"],
-            "provenance": [f"Données {Path(F['model']['data']).name} arrêtées au {date_fr(F['as_of'])}",
+            "provenance": [f"Données : dossier {Path(F['model']['data']).name}, arrêtées au {date_fr(F['as_of'])}",
                            f"emploi-lab {emploi_lab.__version__}", f"modèle de durée {Path(F['model']['folder']).name}",
                            "chiffres identiques à ceux de survival predict, reconversion suggest et mobility suggest"]}
 
+@french_text
 def profile_text(F: dict) -> str:  # a `diagnostic_figures` result
     "One sentence: what the diagnostic took into account."
     p = F["profile"]
@@ -269,6 +277,7 @@ def survival_table(F: dict) -> pd.DataFrame:  # a `diagnostic_figures` result
                          "Fourchette (95 %)": [_range(s[f"p{h}"]["low"], s[f"p{h}"]["high"]) if ok(h) else "—" for h in HORIZONS],
                          "Tous les inscrits du département": [_pct(t[f"p{h}"]["p"]) if t else "—" for h in HORIZONS]})
 
+@french_text
 def median_text(F: dict) -> str:  # a `diagnostic_figures` result
     "The median time back to work, or 'non atteint' with what it means."
     m, s = F["survival"]["median"], F["survival"]
@@ -284,6 +293,7 @@ def median_text(F: dict) -> str:  # a `diagnostic_figures` result
     return f"{start} : **{d(m['days'])}** (entre {d(m['low'])} et {d(m['high'])}) : une chance sur deux d'avoir retrouvé un emploi avant."
 
 # %% ../nbs/43a_diagnostic.ipynb
+@french_text
 def drivers_text(F: dict) -> str:  # a `diagnostic_figures` result
     "The factors behind the 12-month estimate as a French list (or a sentence when none stands out)."
     if not F["drivers"]: return "Aucun facteur ne se détache : l'estimation est proche de celle d'un profil moyen."
@@ -291,6 +301,7 @@ def drivers_text(F: dict) -> str:  # a `diagnostic_figures` result
     return "\n".join(f"- **{d['factor']}** : {verb(d['points'])} ({fmt_points(d['points'] / 100)} sur la chance à 12 mois)"
                      for d in F["drivers"])
 
+@french_text
 def comparison_text(F: dict) -> str:  # a `diagnostic_figures` result
     "The person against everyone registered in the département, at 12 months."
     t, p = F["territory"], F["profile"]
@@ -315,6 +326,7 @@ def reconversion_table(F: dict) -> pd.DataFrame:  # a `diagnostic_figures` resul
                          f"Fourchette du gain ({lvl})": [f"{fmt_points(c['gain_low'])} à {fmt_points(c['gain_high'])}" for c in r["candidates"]],
                          "Tension locale": [c.get("tension_label", "—") for c in r["candidates"]]})
 
+@french_text
 def reconversion_text(F: dict) -> str:  # a `diagnostic_figures` result
     "The reconversion verdict and one reason per option."
     r = F["reconversion"]
@@ -339,6 +351,7 @@ def mobility_table(F: dict) -> pd.DataFrame:  # a `diagnostic_figures` result
                          "Logement": [pts(r["housing"]) for r in rows], "Garde d'enfants": [pts(r["childcare"]) for r in rows],
                          "Éloignement": [pts(r["distance"]) for r in rows], "Total": [pts(r["score"]) for r in rows]})
 
+@french_text
 def mobility_text(F: dict) -> str:  # a `diagnostic_figures` result
     "How to read the mobility table, and each destination explained."
     m, p = F["mobility"], F["profile"]
@@ -353,6 +366,7 @@ def mobility_text(F: dict) -> str:  # a `diagnostic_figures` result
             f"(−1 au bord du rayon de {fmt_km(p['radius_km'])}).{kids} {verdict}")
 
 # %% ../nbs/43a_diagnostic.ipynb
+@french_text
 def limits_text(F: dict) -> str:  # a `diagnostic_figures` result
     "What the model does not know, and how the adviser overrides it."
     return ("- Le modèle ne connaît ni la santé, ni la motivation, ni le réseau, ni les projets de la personne, ni les offres "
@@ -363,6 +377,7 @@ def limits_text(F: dict) -> str:  # a `diagnostic_figures` result
             "**Le conseiller garde la main** : s'il sait quelque chose que le modèle ignore, il l'écrit dans le dossier et c'est "
             "son appréciation, discutée avec la personne, qui oriente l'accompagnement ; une piste peut être écartée sans justification.")
 
+@french_text
 def method_text(F: dict) -> str:  # a `diagnostic_figures` result
     "The short methods note (the only place technical names appear)."
     lvl = fmt_number(100 * F["reconversion"]["level"], 0) + NNBSP + "%"
