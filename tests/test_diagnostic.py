@@ -167,3 +167,14 @@ def test_a_diagnostic_is_never_written_into_a_published_run_or_the_data(territor
         assert r.returncode == 2 and "--out" in r.stderr, (out, r.stderr)
     assert sorted(p.relative_to(run) for p in run.rglob("*")) == before
     assert not (territory_data/"diag").exists() and not (territory_data/ACCESS_LOG).exists()
+
+
+def test_a_person_registered_longer_than_the_data_follow_gets_no_estimate_rather_than_zero(territory_data):
+    sp = read_table("spells", territory_data, ["seeker_id", "registered_at", "ended_at"])
+    oldest = sp[sp.ended_at.isna()].sort_values("registered_at").seeker_id.iloc[0]
+    f = diagnostic_figures(seeker_profile(oldest, territory_data), territory_data)
+    s = f["survival"]
+    for h in HORIZONS:
+        known = f["days_registered"] + h <= s["longest_observed_days"]
+        assert (s[f"p{h}"]["p"] is not None) == known
+        if known: assert s[f"p{h}"]["p"] > 0
