@@ -23,7 +23,7 @@ from .store import (cache_dir, cache_key, dataset_as_of, dataset_fingerprint, lo
 from .training import train_recruitment, train_survival, train_territory_intelligence, train_triage
 
 # %% ../nbs/40c_artifacts.ipynb
-DELIVERY_MODULES = ("render", "french", "maps", "sections", "landing", "batch", "cli", "desk")  # the figures do not depend on these
+DELIVERY_MODULES = ("render", "french", "maps", "sections", "landing", "batch", "diagnostic", "cli", "desk")  # the figures do not depend on these
 
 def figures_version() -> str:
     "The code version the shared figures depend on: every module but the delivery ones (`config.code_version`)."

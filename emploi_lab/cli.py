@@ -6,7 +6,7 @@
 __all__ = ['GROUPS', 'COMMANDS', 'command', 'horizons', 'folds', 'csv_list', 'add_arguments', 'french_number', 'print_table',
            'print_json', 'run', 'generate', 'validate', 'summary', 'build', 'init', 'show', 'check', 'train', 'score',
            'inbox', 'fit', 'predict', 'audit', 'verify', 'monitor', 'forecast', 'suggest', 'mobility_suggest',
-           'build_parser', 'main']
+           'diagnostic', 'build_parser', 'main']
 
 # %% ../nbs/44_cli.ipynb
 import argparse
@@ -37,6 +37,7 @@ GROUPS = {  # group → help line (the order of `emploi-lab --help`)
     "recruitment": "potentiel de recrutement par territoire et métier",
     "reconversion": "pistes de reconversion vers un métier proche",
     "mobility": "pistes de mobilité géographique",
+    "diagnostic": "diagnostic individuel d'une personne (PDF et HTML), écrit seulement où le conseiller le demande",
 }
 COMMANDS = {}  # (group, name) → handler; name None for a group that is itself a command (`run`)
 
@@ -475,6 +476,34 @@ def mobility_suggest(*, territory: str, # code INSEE du département de résiden
     if (dest.score <= 0).all(): print("Aucune destination ne fait mieux que rester.")
     print()
     for r in dest.itertuples(): print(f"- {r.explanation}")
+
+# %% ../nbs/44_cli.ipynb
+@command("diagnostic", "")
+def diagnostic(*, out: str,              # dossier où écrire le diagnostic, choisi par le conseiller (jamais le dossier publié d'un lot)
+               territory: str = None,    # code INSEE du département de résidence, p. ex. 59, 2A, 974
+               rome: str = None,         # code ROME recherché, p. ex. K2204
+               age: int = None,          # âge en années (16 à 70)
+               sex: str = None,          # F ou M (lu par aucun modèle, jamais montré comme facteur)
+               education: str = None,    # below_cap, cap_bep, bac, bac_2 ou bac_3_plus
+               children: int = 0,        # enfants de moins de 3 ans
+               radius_km: float = 150.0, # distance acceptée pour une mobilité, en km
+               seeker_id: str = None,    # identifiant d'une personne inscrite du jeu de données, au lieu d'un profil saisi
+               data: str = None,         # dossier du jeu de données (défaut : le jeu synthétique embarqué)
+               formats: str = "pdf,html"): # pdf, html ou pdf,html
+    "Diagnostic individuel d'une ou deux pages (PDF et HTML) : retour à l'emploi, reconversion, mobilité ; une ligne au journal d'accès."
+    from emploi_lab.diagnostic import HORIZONS, check_profile, seeker_profile, write_diagnostic
+    typed = {"--territory": territory, "--rome": rome, "--age": age, "--sex": sex, "--education": education}
+    if seeker_id is not None and any(v is not None for v in typed.values()):
+        raise InputError(Problem("--seeker-id", "either --seeker-id or a typed profile, not both (soit un identifiant, soit un profil)"))
+    if seeker_id is None and (missing := [k for k, v in typed.items() if v is None]):
+        raise InputError([Problem(k, "a value (or --seeker-id ID --data DIR)") for k in missing])
+    fmts = tuple(f for f in csv_list(formats))
+    if not fmts or set(fmts) - {"pdf", "html"}: raise InputError(Problem("--formats", "pdf, html or pdf,html", found=formats))
+    profile = seeker_profile(seeker_id, data, radius_km=radius_km) if seeker_id is not None else \
+        check_profile(territory, rome, age=age, sex=sex, education=education, children=children, radius_km=radius_km)
+    files = write_diagnostic(profile, out, data, formats=fmts)
+    for f in files.values(): print(f)
+    print(f"journal d'accès : {Path(out).resolve()/'access.log'}")
 
 # %% ../nbs/44_cli.ipynb
 def build_parser(group: str = None) -> argparse.ArgumentParser:

@@ -132,10 +132,11 @@ def _typst_alt(typ: str, alts: dict) -> str:
     return re.sub(r'image\("([^"]+)"', add, typ)
 
 def to_typst(meta: dict, md: str, alts: dict) -> str:
-    "Typst source of the document, from our template."
+    "Typst source of the document, from our template (`typst-template` in the front matter names another one of `templates_dir()`)."
     import pypandoc
+    template = templates_dir()/Path(str(meta.get("typst-template") or "emploi-lab.typst")).name  # a name, never a path elsewhere
     typ = pypandoc.convert_text(_with_meta(meta, md), "typst", format="markdown",
-                                extra_args=["--standalone", f"--template={templates_dir()/'emploi-lab.typst'}"])
+                                extra_args=["--standalone", f"--template={template}"])
     return _typst_alt(typ, alts)
 
 # %% ../nbs/41_render.ipynb
