@@ -4,7 +4,8 @@
 
 # %% auto 0
 __all__ = ['ERR_NO_OUTCOME', 'ERR_BINARY', 'ERR_LENGTH', 'ERR_ONE_LEVEL', 'ERR_REFERENCE', 'ERR_TOP_K', 'ERR_METHOD',
-           'ERR_INTERVAL', 'FAIRLEARN_METRICS', 'top_k_decision', 'FairnessAudit', 'fairlearn_metric_frame']
+           'ERR_INTERVAL', 'FAIRLEARN_METRICS', 'COUNT_RATES', 'top_k_decision', 'FairnessAudit',
+           'fairlearn_metric_frame']
 
 # %% ../nbs/31_fairness.ipynb
 import json
@@ -367,6 +368,15 @@ def fairlearn_metric_frame(*, y_true, y_pred, sensitive_features, # as MetricFra
     return MetricFrame(metrics=fns, y_true=y_true, y_pred=y_pred, sensitive_features=sensitive_features, **kwargs)
 
 # %% ../nbs/31_fairness.ipynb
+COUNT_RATES = ("selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy")  # shares of people: rate × denominator is a count
+
+def _reveals_small(rate, den) -> np.ndarray:
+    "Whether publishing `rate` of `den` people gives away a count of 1 to K_ANON − 1 (the numerator or its complement)."
+    num = np.rint(np.asarray(rate, float)*np.asarray(den, float))
+    rest = np.rint(np.asarray(den, float)) - num
+    with np.errstate(invalid="ignore"):
+        return ((num > 0) & (num < K_ANON)) | ((rest > 0) & (rest < K_ANON))
+
 _RATES = ["value", "ci_low", "ci_high", "reference_value", "difference", "difference_ci_low", "difference_ci_high",
           "ratio", "ratio_ci_low", "ratio_ci_high", "mean_score", "observed_rate"]
 
@@ -374,7 +384,7 @@ _RATES = ["value", "ci_low", "ci_high", "reference_value", "difference", "differ
 def _published(self: FairnessAudit) -> tuple:
     "The table, disparities and deciles as exported, and the counts never published."
     t = self._table.copy()
-    small = (t.n < K_ANON) | (t.denominator < K_ANON)
+    small = (t.n < K_ANON) | (t.denominator < K_ANON) | (t.metric.isin(COUNT_RATES) & _reveals_small(t.value, t.denominator))
     t.loc[small, ["value", "ci_low", "ci_high"]] = np.nan
     t["estimable"] = t.estimable & ~small
     key = ["feature", "group", "metric"] + (["control"] if "control" in t else [])
@@ -389,7 +399,7 @@ def _published(self: FairnessAudit) -> tuple:
         d = _status(d)
     c = self._deciles.copy()
     if len(c):
-        tiny = c.n < K_ANON
+        tiny = (c.n < K_ANON) | _reveals_small(c.observed_rate, c.n)
         c.loc[tiny, ["mean_score", "observed_rate", "ci_low", "ci_high"]] = np.nan
         c["estimable"] = c.estimable & ~tiny
     return t, d, c, hidden_counts(self._table, c)

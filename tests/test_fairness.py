@@ -277,3 +277,20 @@ def test_audit_files_use_the_project_reader(tmp_path, monkeypatch):
     monkeypatch.setattr(F, "read_user_file", lambda p: calls.append(p) or pd.DataFrame({"sex": ["F", ""], "d": ["01", "1"]}))
     df = F.read_audit_file(tmp_path/"latin1.csv")
     assert calls and df.d.tolist() == ["01", "1"] and df.sex.isna().tolist() == [False, True]
+
+
+def test_a_rate_never_gives_away_a_count_under_11():
+    "Issue 12: 3 false positives among 500 people is a count of 3; its rate times the published n must not recover it."
+    n = 1000
+    group = np.r_[np.repeat("a", 500), np.repeat("b", 500)]
+    y_true = np.r_[np.zeros(500), np.zeros(250), np.ones(250)].astype(int)
+    y_pred = np.zeros(n, int)
+    y_pred[:3] = 1                        # group a: 3 false positives out of 500 negatives
+    y_pred[500:620] = 1; y_pred[750:900] = 1  # group b: 120 false positives, 150 true positives
+    a = FairnessAudit(y_true=y_true, y_pred=y_pred, sensitive_features=pd.Series(group, name="g"), n_boot=50, seed=0)
+    rows = {(r["group"], r["metric"]): r for r in a.to_dict()["by_group"]}
+    for m in ("fpr", "selection_rate", "accuracy", "precision"):  # each gives away the 3 (or 497 = 500 − 3 as a complement)
+        assert rows[("a", m)]["value"] is None, m
+    assert rows[("b", "fpr")]["value"] == pytest.approx(120/250)  # counts of 11 or more stay published
+    flagged = [d for d in a.to_dict()["disparities"] if "a" in (d["group"], d["reference"]) and d["metric"] == "fpr"]
+    assert all(d["value"] is None and d["difference"] is None for d in flagged)
