@@ -5,10 +5,11 @@
 # %% auto 0
 __all__ = ['K_ANON', 'MIN_N', 'NOT_ESTIMABLE', 'MISSING', 'DEN_KIND', 'NNBSP', 'MINUS', 'METRIC_LABELS', 'STATUS_LABELS',
            'REFERENCE_LABELS', 'group_frame', 'count_key', 'hidden_counts', 'records', 'fr_number', 'fr_count',
-           'fr_interval', 'view_label', 'group_label', 'metric_label', 'reference_label', 'md_table']
+           'fr_interval', 'view_label', 'group_label', 'metric_label', 'reference_label', 'md_escape', 'md_table']
 
 # %% ../nbs/30c_fairness_publish.ipynb
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -125,7 +126,11 @@ def reference_label(reference) -> str:
     return REFERENCE_LABELS.get(reference, str(reference))
 
 # %% ../nbs/30c_fairness_publish.ipynb
+def md_escape(v) -> str:
+    "A cell as Markdown text: anything that could open an HTML tag, and table pipes, escaped (group labels come from the user's file)."
+    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", str(v).replace("&", "&amp;")).replace("|", "\\|").replace("\n", " ")
+
 def md_table(header: list, rows: list) -> str:
-    "A Markdown table."
-    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] +
-                     ["| " + " | ".join(map(str, r)) + " |" for r in rows])
+    "A Markdown table; every cell escaped."
+    return "\n".join(["| " + " | ".join(map(md_escape, header)) + " |", "|" + "---|" * len(header)] +
+                     ["| " + " | ".join(map(md_escape, r)) + " |" for r in rows])

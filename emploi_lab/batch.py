@@ -4,7 +4,8 @@
 
 # %% auto 0
 __all__ = ['KERNEL', 'RUN_COMMAND', 'reports_dir', 'execute_report', 'run_report', 'parse_territories', 'inputs_hash',
-           'RunResult', 'write_manifest', 'write_index', 'read_json', 'default_run_dir', 'run_reports']
+           'check_scheduler', 'RunResult', 'write_manifest', 'write_index', 'read_json', 'default_run_dir',
+           'run_reports']
 
 # %% ../nbs/43_batch.ipynb
 import hashlib
@@ -128,6 +129,16 @@ def _map_local(tasks: list, workers: int):
                 t = futs[f]; yield {"name": t["name"], "report": t["report"], "status": "failed", "error": f"{type(e).__name__}: {e}",
                                     "outputs": {}, "seconds": None, "parameters": t["parameters"]}
 
+def check_scheduler(scheduler: str, # address of an existing Dask scheduler, e.g. tcp://host:8786
+                    timeout: float = 10): # seconds to wait for it
+    "Refuse at once (before any data or model work) a scheduler that does not answer."
+    from distributed import Client  # only needed for runs on a Dask cluster
+    try:
+        with Client(scheduler, timeout=f"{timeout}s"): pass
+    except (OSError, TimeoutError, ValueError) as e:
+        raise InputError(Problem("--scheduler", f"the address of a running Dask scheduler (tcp://host:port) answering within {timeout:g} s",
+                                 found=f"{scheduler} ({type(e).__name__})")) from None
+
 def _map_dask(tasks: list, scheduler: str):
     "Submit each task to an existing dask.distributed scheduler; yield records as they complete."
     from distributed import Client, as_completed
@@ -240,6 +251,7 @@ def run_reports(data_dir=None, *, territories="all", out=None, workers: int = 2,
     if bad := [f for f in formats if f not in ("pdf", "html")]: raise InputError(Problem("--formats", "pdf, html or pdf,html", found=",".join(bad)))
     codes, say = parse_territories(territories), _say(progress)
     if problems := check_params(): raise InputError(problems)  # every territory's parameters, before any work
+    if scheduler: check_scheduler(scheduler)
     out = check_output_path(out or default_run_dir(), inputs=[data_dir] if data_dir else [], kind="dir")
     own = _run_files(out)
     t0 = time.perf_counter()

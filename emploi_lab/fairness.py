@@ -21,7 +21,7 @@ from fairlearn.metrics import MetricFrame
 from fastcore.basics import patch
 
 from ._fairness_publish import (K_ANON, MIN_N, NOT_ESTIMABLE, METRIC_LABELS, count_key, fr_count, fr_interval,
-                                          fr_number, group_frame, group_label, hidden_counts, md_table, metric_label, records,
+                                          fr_number, group_frame, group_label, hidden_counts, md_escape, md_table, metric_label, records,
                                           reference_label, view_label)
 from ._fairness_stats import (LABEL_METRICS, METRICS, aggregate, cell_counts, confusion_rates, jeffreys_interval,
                                         max_t_critical, mover_difference, multinomial, percentile_interval, ratio_bounds, view)
@@ -263,7 +263,9 @@ def _flag(self: FairnessAudit):
 
 def _status(d: pd.DataFrame) -> pd.DataFrame:
     "Flag and status of each disparity: material (outside the band) and significant for the whole audit."
-    sim = d.simultaneous_excludes_parity.eq(True)  # unset (not estimable) is False
+    # a simultaneous interval is wider than the comparison's own, so both must exclude parity: when a group has no event
+    # at all its bootstrap spread collapses to 0 and max-t alone would flag a gap whose own interval holds parity
+    sim = d.simultaneous_excludes_parity.eq(True) & d.ci_excludes_parity.eq(True)  # unset (not estimable) is False
     d = d.assign(simultaneous_excludes_parity=sim, flagged=d.outside_band & sim)
     d["status"] = np.select([~d.estimable, d.flagged, d.outside_band, d.ci_excludes_parity],
                             [NOT_ESTIMABLE, "disparity", "uncertain", "small but significant"], "no disparity detected")
@@ -455,7 +457,7 @@ def _markdown_views(self: FairnessAudit, table, hidden) -> list:
         rows = [[" / ".join(group_label(str(x)) for x in np.atleast_1d(g)), _n(int(grp.n.iloc[0]), count_key(grp.iloc[0].to_dict(), "n") in hidden)] +
                 [fr_interval(r.value, r.ci_low, r.ci_high) for r in grp.set_index("metric").loc[metrics].itertuples()]
                 for g, grp in t.groupby(keys, sort=False)]
-        lines += [f"## {view_label(v).capitalize()}", "", md_table(["groupe", "n"] + [metric_label(m) for m in metrics], rows), ""]
+        lines += [f"## {md_escape(view_label(v).capitalize())}", "", md_table(["groupe", "n"] + [metric_label(m) for m in metrics], rows), ""]
     return lines
 
 @patch

@@ -176,3 +176,11 @@ def test_cli_run_rejects_unknown_territory(cli):
     r = cli("run", "--territories", "75,99", "--out", "/tmp/never")
     assert r.returncode == 2 and "99" in r.stderr
     assert not Path("/tmp/never").exists()  # nothing written
+
+
+def test_unreachable_scheduler_is_refused_before_any_work(cli, tmp_path):
+    "Issue 12: a --scheduler nobody answers on exits 2 with a clear message, before data or models are touched."
+    r = cli("run", "--scheduler", "tcp://127.0.0.1:9", "--territories", "48", "--out", tmp_path/"run")
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "--scheduler" in r.stderr and "tcp://127.0.0.1:9" in r.stderr
+    assert not (tmp_path/"run").exists()
