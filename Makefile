@@ -41,11 +41,12 @@ check-export: $(STAMP)
 	$(PY) tools/check_export.py
 
 bench: $(STAMP)
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev,bench]"
 	set -e; for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f; done
 
 # the versions a fresh clone installs (constraints.txt): rewrite it after changing dependencies in pyproject.toml
 lock: $(STAMP)
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev,bench]"
 	{ echo "# Versions tested with emploi-lab on Python 3.11 (pip constraints: \`pip install -c constraints.txt -e .[dev]\`)."; \
 	  echo "# Regenerate after changing dependencies: make lock"; echo "pip==$$($(PY) -m pip --version | cut -d' ' -f2)"; \
 	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt

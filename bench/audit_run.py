@@ -25,7 +25,7 @@ from emploi_lab.config import file_sha256, project_root
 from emploi_lab.pipeline import ensure_data
 from emploi_lab.reconversion import SPELL_COLUMNS, flag_seekers, load_advisor
 from emploi_lab.recruitment import backtest, forecast_offers, monthly_offers
-from emploi_lab.reports import render_notebook
+from emploi_lab.render import render_notebook
 from emploi_lab.store import dataset_as_of, dataset_fingerprint, read_table, short_fingerprint
 from emploi_lab.survival import PROTECTED_FEATURES, CoxPHModel, spell_features, spells_target
 

@@ -434,9 +434,16 @@ def suggest(*, territory: str,     # code INSEE du département, p. ex. 69
         return print_json({"territory": territory, "rome_code": rome, "profile": {k: (v.item() if hasattr(v, "item") else v) for k, v in shown.items()},
                            "synthetic": synthetic, "p_employed_12m": ans["p_own"], "best_gain": ans["best_gain"], "interval_level": adv.level,
                            "reconversion_a_envisager": ans["flag"], "candidates": ans["candidates"].to_dict(orient="records")})
-    print(f"Reconversion pour {rome} à {territory}" + (" — données synthétiques" if synthetic else ""))
-    print("Profil : " + ", ".join(f"{k}={v}" for k, v in shown.items()) + " (sexe, nationalité, RQTH et QPV ne sont pas lus par le modèle)")
-    print(f"Probabilité de reprise d'emploi à 12 mois : {ans['p_own']:.0%} ; meilleur gain : {ans['best_gain']:+.0%}"
+    from .diagnostic import EDUCATION_FR, QUALIFICATION_FR, occupation_label, place
+    from .french import fmt_number, fmt_points, plural
+    print(f"Reconversion pour « {occupation_label(rome)} » ({rome}) {place(territory)}" + (" — données synthétiques" if synthetic else ""))
+    s = shown
+    print(f"Profil : {plural(s['age'], 'an')}, {EDUCATION_FR.get(s['education'], s['education'])}, "
+          f"{QUALIFICATION_FR.get(s['qualification'], s['qualification'])}, {plural(s['experience_years'], 'an')} d'expérience, "
+          f"{plural(s['young_children'], 'enfant')} de moins de 3 ans, "
+          + (f"indemnisé ({plural(s['benefit_months'], 'mois', 'mois')} de droits)" if s["benefits"] else "non indemnisé")
+          + (", permis B" if s["driving_licence"] else ", sans permis") + " (sexe, nationalité, RQTH et QPV ne sont pas lus par le modèle)")
+    print(f"Probabilité de reprise d'emploi à 12 mois : {fmt_number(ans['p_own'], percent=True)} ; meilleur gain : {fmt_points(ans['best_gain'])}"
           + (" → reconversion à envisager" if ans["flag"] else ""))
     c = ans["candidates"]
     print_table(c.assign(source=c.source.map({"observed": "observé", "same_subdomain": "même domaine"}))

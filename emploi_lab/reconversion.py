@@ -255,7 +255,7 @@ def reason_fr(row,                 # a row of `candidate_gains` (or of `territor
         why = f"« {b} » est un métier du même domaine professionnel que « {a} » (aucun mouvement observé : rapprochement par le domaine)"
     return (f"{why[0].upper()}{why[1:]} ; ici, {plural(row.offers_per_registration, 'offre', digits=1)} par inscription et "
             f"{plural(row.exits_per_year, *_RETURNS, digits=2)} par année d'inscription, contre {fmt_number(row.own_offers_per_registration, 1)} et "
-            f"{fmt_number(row.own_exits_per_year, 2)} ; gain estimé {_points(row.gain)} points de probabilité d'emploi à 12 mois "
+            f"{fmt_number(row.own_exits_per_year, 2)} ; gain estimé {_points(row.gain)}\u00a0points de probabilité d'emploi à 12 mois "
             f"(entre {_points(row.gain_low)} et {_points(row.gain_high)}).")
 
 # %% ../nbs/23_reconversion.ipynb

