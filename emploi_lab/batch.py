@@ -174,7 +174,9 @@ def write_manifest(out, *, data_dir, artifacts_dir, parameters: dict, records: l
     "The run manifest: inputs' hashes, versions, git commit, parameters, and sha256 of every output."
     out = Path(out)
     mine = set(read_json(out/OUTPUT_MARKER).get("files", []))  # what this run's reports are made of, nothing stale
-    files = {f: file_sha256(out/f) for f in sorted(mine) if f != "manifest.json" and (out/f).exists() and not Path(f).name.startswith(".")}
+    # index.html is written after the manifest (it says what changed since the previous one), so it is not listed
+    files = {f: file_sha256(out/f) for f in sorted(mine)
+             if f not in ("manifest.json", "index.html") and (out/f).exists() and not Path(f).name.startswith(".")}
     m = {"emploi_lab_version": emploi_lab.__version__, "git_commit": _git_commit(), "code_version": code_version(),
          "python": sys.version.split()[0], "created": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
          "parameters": parameters, "data": {"dir": str(Path(data_dir).resolve()), "fingerprint": short_fingerprint(dataset_fingerprint(data_dir)),

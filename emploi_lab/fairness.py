@@ -4,7 +4,7 @@
 
 # %% auto 0
 __all__ = ['ERR_NO_OUTCOME', 'ERR_BINARY', 'ERR_LENGTH', 'ERR_ONE_LEVEL', 'ERR_REFERENCE', 'ERR_TOP_K', 'ERR_METHOD',
-           'ERR_INTERVAL', 'FAIRLEARN_METRICS', 'COUNT_RATES', 'top_k_decision', 'FairnessAudit',
+           'ERR_INTERVAL', 'FAIRLEARN_METRICS', 'COUNT_RATES', 'CONFUSION_RATES', 'top_k_decision', 'FairnessAudit',
            'fairlearn_metric_frame']
 
 # %% ../nbs/31_fairness.ipynb
@@ -379,6 +379,18 @@ def _reveals_small(rate, den) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return ((num > 0) & (num < K_ANON)) | ((rest > 0) & (rest < K_ANON))
 
+CONFUSION_RATES = ("tpr", "fpr", "fnr", "precision", "accuracy")  # each read with the others gives the four cells
+
+def _dirty_groups(t: pd.DataFrame, key: list) -> set:
+    "Groups one of whose confusion cells (tp, fp, fn, tn) holds 1 to K_ANON − 1 people: their rates, read together, give it away."
+    if not {"tpr", "fpr"} <= set(t.metric): return set()
+    w = t[t.metric.isin(["tpr", "fpr"])].assign(num=lambda d: np.rint(d.value*d.denominator), den=lambda d: d.denominator)
+    w = w.pivot_table(index=key, columns="metric", values=["num", "den"], aggfunc="first")
+    cells = np.column_stack([w[("num", "tpr")], w[("num", "fpr")], w[("den", "tpr")] - w[("num", "tpr")], w[("den", "fpr")] - w[("num", "fpr")]])
+    with np.errstate(invalid="ignore"):
+        dirty = ((cells > 0) & (cells < K_ANON)).any(axis=1)
+    return set(map(tuple, w.index[dirty].to_frame().to_numpy().tolist()))
+
 _RATES = ["value", "ci_low", "ci_high", "reference_value", "difference", "difference_ci_low", "difference_ci_high",
           "ratio", "ratio_ci_low", "ratio_ci_high", "mean_score", "observed_rate"]
 
@@ -387,6 +399,9 @@ def _published(self: FairnessAudit) -> tuple:
     "The table, disparities and deciles as exported, and the counts never published."
     t = self._table.copy()
     small = (t.n < K_ANON) | (t.denominator < K_ANON) | (t.metric.isin(COUNT_RATES) & _reveals_small(t.value, t.denominator))
+    gkey = ["feature", "group"] + (["control"] if "control" in t else [])
+    dirty = _dirty_groups(t, gkey)
+    small |= t.metric.isin(CONFUSION_RATES) & np.array([k in dirty for k in map(tuple, t[gkey].to_numpy().tolist())], bool)
     t.loc[small, ["value", "ci_low", "ci_high"]] = np.nan
     t["estimable"] = t.estimable & ~small
     key = ["feature", "group", "metric"] + (["control"] if "control" in t else [])

@@ -184,3 +184,16 @@ def test_unreachable_scheduler_is_refused_before_any_work(cli, tmp_path):
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert "--scheduler" in r.stderr and "tcp://127.0.0.1:9" in r.stderr
     assert not (tmp_path/"run").exists()
+
+
+def test_runs_html_only_into_an_earlier_pdf_run_lists_only_what_it_made(tiny, tmp_path):
+    "Issue 12: --formats html into a folder holding PDFs of an earlier run: the old PDF goes, the manifest lists no PDF."
+    kw = dict(territories="48", out=tmp_path/"run", cache_dir=tiny["cache"], progress=False, national=False, fairness=False,
+              validate=False)
+    assert run_reports(tiny["data"], formats="pdf,html", **kw).exit_code == 0
+    assert (tmp_path/"run"/"territories"/"48"/"48.pdf").exists()
+    assert run_reports(tiny["data"], formats="html", **kw).exit_code == 0
+    manifest = json.loads((tmp_path/"run"/"manifest.json").read_text())
+    assert not [p for p in manifest["outputs"] if p.endswith(".pdf")]
+    assert not list((tmp_path/"run").rglob("*.pdf"))
+    for p, h in manifest["outputs"].items(): assert file_sha256(tmp_path/"run"/p) == h, p
