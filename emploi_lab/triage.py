@@ -215,8 +215,8 @@ URGENCY_FR = {1: "à lire aujourd'hui", 2: "dans la semaine", 3: "peut attendre"
 # %% ../nbs/20_triage.ipynb
 def rank_emails(pred: pd.DataFrame, # `predict_frame` output
                ) -> pd.Series:
-    "Reading order: distress first, then urgency, then p_urgent (high first), then the nearest appointment."
-    order = pred.assign(_d=~pred["distress"], _a=pred["appointment_at"].fillna(pd.Timestamp.max)) \
+    "Reading order: distress first (the rule's or the model's category), then urgency, then p_urgent (high first), then the nearest appointment."
+    order = pred.assign(_d=~(pred["distress"] | pred["category"].eq("detresse")), _a=pred["appointment_at"].fillna(pd.Timestamp.max)) \
                 .sort_values(["_d", "urgency", "p_urgent", "_a"], ascending=[True, True, False, True], kind="stable").index
     return pd.Series(np.arange(1, len(pred) + 1), index=order).reindex(pred.index)
 
