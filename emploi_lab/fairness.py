@@ -179,9 +179,11 @@ def _metrics(self: FairnessAudit, agg, bagg, sums, bsums) -> dict:
 @patch
 def _group_rows(self: FairnessAudit, name, strata, labels, agg, res) -> list:
     "One record per group and metric of a view."
-    rows = []
+    rows, cm = [], agg.sum(-1)  # the four confusion cells of each group
+    small_cell = ((cm > 0) & (cm < K_ANON)).any(-1)  # rates read together would solve it (kept private, see `_published`)
     for m, (val, den, lo, hi, est, _) in res.items():
         rows += [dict(feature=name, control=strata[h], group=labels[h], metric=m, n=int(agg[h].sum()), denominator=int(den[h]),
+                      small_cell=bool(small_cell[h]),
                       value=val[h] if est[h] else np.nan, ci_low=lo[h] if est[h] else np.nan,
                       ci_high=hi[h] if est[h] else np.nan, estimable=bool(est[h])) for h in range(len(labels))]
     return rows
@@ -381,16 +383,6 @@ def _reveals_small(rate, den) -> np.ndarray:
 
 CONFUSION_RATES = ("tpr", "fpr", "fnr", "precision", "accuracy")  # each read with the others gives the four cells
 
-def _dirty_groups(t: pd.DataFrame, key: list) -> set:
-    "Groups one of whose confusion cells (tp, fp, fn, tn) holds 1 to K_ANON − 1 people: their rates, read together, give it away."
-    if not {"tpr", "fpr"} <= set(t.metric): return set()
-    w = t[t.metric.isin(["tpr", "fpr"])].assign(num=lambda d: np.rint(d.value*d.denominator), den=lambda d: d.denominator)
-    w = w.pivot_table(index=key, columns="metric", values=["num", "den"], aggfunc="first")
-    cells = np.column_stack([w[("num", "tpr")], w[("num", "fpr")], w[("den", "tpr")] - w[("num", "tpr")], w[("den", "fpr")] - w[("num", "fpr")]])
-    with np.errstate(invalid="ignore"):
-        dirty = ((cells > 0) & (cells < K_ANON)).any(axis=1)
-    return set(map(tuple, w.index[dirty].to_frame().to_numpy().tolist()))
-
 _RATES = ["value", "ci_low", "ci_high", "reference_value", "difference", "difference_ci_low", "difference_ci_high",
           "ratio", "ratio_ci_low", "ratio_ci_high", "mean_score", "observed_rate"]
 
@@ -399,9 +391,7 @@ def _published(self: FairnessAudit) -> tuple:
     "The table, disparities and deciles as exported, and the counts never published."
     t = self._table.copy()
     small = (t.n < K_ANON) | (t.denominator < K_ANON) | (t.metric.isin(COUNT_RATES) & _reveals_small(t.value, t.denominator))
-    gkey = ["feature", "group"] + (["control"] if "control" in t else [])
-    dirty = _dirty_groups(t, gkey)
-    small |= t.metric.isin(CONFUSION_RATES) & np.array([k in dirty for k in map(tuple, t[gkey].to_numpy().tolist())], bool)
+    if "small_cell" in t: small |= t.metric.isin(CONFUSION_RATES) & t.pop("small_cell").fillna(False).astype(bool)
     t.loc[small, ["value", "ci_low", "ci_high"]] = np.nan
     t["estimable"] = t.estimable & ~small
     key = ["feature", "group", "metric"] + (["control"] if "control" in t else [])

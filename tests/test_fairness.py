@@ -323,3 +323,15 @@ def test_a_flag_never_contradicts_its_own_interval():
     a = FairnessAudit(y_true=y_true, y_pred=y_pred, sensitive_features=pd.Series(g, name="g"), n_boot=300, seed=0, reference="a")
     d = a.disparities
     assert len(d) and all(not r.flagged or (r.difference_ci_low > 0 or r.difference_ci_high < 0) for r in d.itertuples())
+
+
+def test_rates_read_together_never_solve_a_small_confusion_cell():
+    "Issue 12: selection rate, base rate and accuracy of one group give tp, fp, fn, tn; with fp = 5 none of them but the first two is published."
+    g = np.r_[np.repeat("a", 39), np.repeat("b", 400)]
+    y_true = np.r_[np.r_[np.ones(19), np.zeros(20)], np.tile([0, 1], 200)].astype(int)
+    y_pred = np.r_[np.r_[np.ones(12), np.zeros(7), np.ones(5), np.zeros(15)], np.tile([0, 1], 200)].astype(int)  # a: tp 12, fn 7, fp 5, tn 15
+    a = FairnessAudit(y_true=y_true, y_pred=y_pred, y_score=np.r_[y_pred[:39]*0.8 + 0.1, np.tile([0.2, 0.7], 200)],
+                      sensitive_features=pd.Series(g, name="g"), n_boot=50, seed=0)
+    rows = {(r["group"], r["metric"]): r["value"] for r in a.to_dict()["by_group"]}
+    assert all(rows[("a", m)] is None for m in ("tpr", "fpr", "fnr", "precision", "accuracy"))
+    assert rows[("b", "accuracy")] == pytest.approx(1.0)
