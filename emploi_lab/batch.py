@@ -202,9 +202,13 @@ def _run_files(out: Path) -> set:
         prev = read_json(out/"manifest.json")  # a folder from before the marker: its manifest says what it made
         listed = set(prev.get("outputs", {})) | {"manifest.json", "index.html"} if prev.get("emploi_lab_version") else set()
         folders = {str(Path(f).parent) for f in listed if "/" in f}
+        marker = read_json(out/OUTPUT_MARKER)  # a run killed before its end: the report folders it had claimed
+        marker = marker if isinstance(marker, dict) else {}
+        claimed = set(marker.get("folders", [])) if marker.get("command") == RUN_COMMAND else set()
+        listed, folders = listed | set(marker.get("files", []) if claimed else []), folders | claimed
         present = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != OUTPUT_MARKER}
         foreign = {f for f in present - listed if not any(f.startswith(d + "/") for d in folders)}
-        if not prev or foreign: raise
+        if not (prev or claimed) or foreign: raise
         return present
 
 def read_json(p: Path) -> dict:
@@ -221,6 +225,10 @@ def _still_there(out: Path, rec: dict, previous: dict) -> bool:
 def _clear(out: Path, name: str, own: set):
     "Remove a report's files from an earlier run before it is redone (only files runs wrote)."
     for rel in sorted(f for f in own if f.startswith(name + "/")): (out/rel).unlink(missing_ok=True)
+
+def _claim(out: Path, names: list, own: set):
+    "Before any report is written: mark the folder as this run's, with the report folders it is about to fill (so a run killed midway can be resumed)."
+    write_text_atomic(out/OUTPUT_MARKER, json.dumps({"command": RUN_COMMAND, "files": sorted(own), "folders": sorted(names)}, indent=1))
 
 def _mark(out: Path, records: list):
     "Write the folder's marker: every file of the run's reports, its index and manifest; remove stale ones."
@@ -280,6 +288,7 @@ def run_reports(data_dir=None, *, territories="all", out=None, workers: int = 2,
     for t in tasks: t["inputs"] = inputs_hash(t["report"], t["parameters"], formats, renderer)
     # a report whose inputs are all unchanged is kept as it is (same inputs, same outputs); --resume also keeps
     # those built from the same figures, and redoes only what failed or is missing
+    _claim(out, [t["name"] for t in tasks], own)
     todo = [t for t in tasks if not (_done(out, t["name"], key, formats, None if resume else t["inputs"])
                                      and _still_there(out, read_json(out/t["name"]/"status.json"), previous))]
     kept = [{**read_json(out/t["name"]/"status.json"), "kept": True} for t in tasks if t not in todo]

@@ -628,3 +628,15 @@ def test_disclosure_checker_inconsistent_figures(tmp_path):
     for name, v in (("a.html", "120"), ("b.html", "130")):
         (tmp_path/name).write_text(Table(pd.DataFrame({"Indicateur": ["Sorties sur 12 mois"], "Lozère": [v]}))._repr_html_(), encoding="utf-8")
     assert len(check_reports([tmp_path], k=K).inconsistent) == 1
+
+
+def test_outputs_a_run_killed_midway_can_be_resumed_but_claims_nothing_else(tmp_path):
+    "Issue 12: SIGKILL after the claim: report files and no manifest; --resume accepts them, a stranger's file is still refused."
+    from emploi_lab.batch import RUN_COMMAND, _claim, _run_files
+    out = tmp_path/"run"; (out/"territories"/"48").mkdir(parents=True)
+    _claim(out, ["territories/48", "national"], set())
+    (out/"territories"/"48"/"48.pdf").write_bytes(b"%PDF")  # written before the kill
+    assert _run_files(out) == {"territories/48/48.pdf"}
+    (out/"notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="notes.txt"): _run_files(out)
+    assert json.loads((out/OUTPUT_MARKER).read_text())["command"] == RUN_COMMAND
