@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,20 @@ def territory_data(tmp_path_factory):
     if not (out/"manifest.json").exists():
         build_dataset(out, scale=0.002, seed=SEED, months=24, as_of=AS_OF)
     return out
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    "Debian's Chromium driven by playwright (never a browser downloaded by a test tool); CI must have it."
+    if not CHROMIUM:
+        if os.environ.get("CI"): pytest.fail("CI must install Debian's chromium (see .ci/run)")
+        pytest.skip("no chromium on this machine: pages are tested in a real browser where it is installed")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                                              "--disable-component-update", "--no-first-run", "--disable-sync"])
+        yield b
+        b.close()

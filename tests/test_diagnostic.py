@@ -10,10 +10,17 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from emploi_lab.diagnostic import (ACCESS_LOG, HORIZONS, PROTECTED_CONCEPTS, check_profile, diagnostic_figures, model_rows,
-                                   seeker_profile)
-from emploi_lab.survival_target import PROTECTED_FEATURES
+from emploi_lab.diagnostic import (
+    ACCESS_LOG,
+    HORIZONS,
+    PROTECTED_CONCEPTS,
+    check_profile,
+    diagnostic_figures,
+    model_rows,
+    seeker_profile,
+)
 from emploi_lab.store import read_table
+from emploi_lab.survival_target import PROTECTED_FEATURES
 
 PROFILE = dict(territory="59", rome="K2204", age=52, sex="F", education="cap_bep", children=1)
 PROFILE_ARGS = ["--territory", "59", "--rome", "K2204", "--age", "52", "--sex", "F", "--education", "cap_bep", "--children", "1"]

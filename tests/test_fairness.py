@@ -1,9 +1,7 @@
 """Fairness audit: the `emploi-lab fairness audit` command on real files, bad input, agreement with fairlearn,
 truth tests (detection, false alarms, coverage), the synthetic generator's injected disparities, and the
 papermill auditor report."""
-import copy
 import json
-import re
 import warnings
 
 import numpy as np
@@ -20,7 +18,12 @@ from emploi_lab.fairness import (
     top_k_decision,
 )
 from emploi_lab.fairness_testing import simulate_decisions, simulate_proxy_data
-from emploi_lab.fairness_validation import ci_coverage, detection_rate, false_alarm_rate, generator_disparities
+from emploi_lab.fairness_validation import (
+    ci_coverage,
+    detection_rate,
+    false_alarm_rate,
+    generator_disparities,
+)
 
 GROUPS = ["sex", "nationality_group"]
 
@@ -159,6 +162,7 @@ def test_synthetic_generator_disparities_detected():
 
 def test_report_runs_with_papermill_and_shows_no_rows(tmp_path):
     import papermill as pm
+
     from emploi_lab.config import project_root
     df = simulate_proxy_data(n=600, seed=1)
     df["person_id"] = [f"PID-{i:06d}" for i in range(len(df))]

@@ -7,24 +7,18 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import run_cli  # the real console script (tests/ is on sys.path through conftest)
 
 from emploi_lab.triage import save_model, synthetic_corpus, train_model
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT/"tests"/"data"/"mailbox"
 EXPECTED = {e["file"]: e for e in json.loads((CORPUS/"expected.json").read_text(encoding="utf-8"))}
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
-
-def run_cli(*args, env):
-    "The real console script, in an environment whose cache holds the small model."
-    return subprocess.run([sys.executable, "-m", "emploi_lab.cli", *map(str, args)], capture_output=True, text=True, timeout=600, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -144,18 +138,6 @@ def test_csv_input_like_triage_score(env, tmp_path):
     t = ranking(tmp_path/"out")
     assert t["id"].tolist() == ["a", "b"] and t.loc[0, "appointment_at"] == "2026-03-11T14:00"
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        if os.environ.get("CI"): pytest.fail("CI must install Debian's chromium (see .ci/run)")
-        pytest.skip("no chromium on this machine: the inbox page is tested in a real browser where it is installed")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                                              "--disable-component-update", "--no-first-run", "--disable-sync"])
-        yield b
-        b.close()
 
 
 def test_inbox_page_in_a_browser(folder, browser, tmp_path):

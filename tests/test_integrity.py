@@ -7,7 +7,6 @@ data, fail closed), disclosure (linked tables, rates, the independent checker ov
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,14 +16,48 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emploi_lab.config import (OUTPUT_MARKER, EmploiLabError, InputError, atomic_dir, check_output_path, installation_secret,
-                               output_dir, own_output_dir)
-from emploi_lab.disclosure import (_markers, audit_parts, hidden_cells, personal_markers, protect_counts, protect_parts, publishable_rates,
-                                   published, safe_count, safe_rate, safe_share, scan_outputs, scan_text, unsearchable_ids)
+from emploi_lab.config import (
+    OUTPUT_MARKER,
+    EmploiLabError,
+    InputError,
+    atomic_dir,
+    check_output_path,
+    installation_secret,
+    output_dir,
+    own_output_dir,
+)
+from emploi_lab.disclosure import (
+    _markers,
+    audit_parts,
+    hidden_cells,
+    personal_markers,
+    protect_counts,
+    protect_parts,
+    publishable_rates,
+    published,
+    safe_count,
+    safe_rate,
+    safe_share,
+    scan_outputs,
+    scan_text,
+    unsearchable_ids,
+)
 from emploi_lab.referentials import load_territories
 from emploi_lab.schemas import example_spells, example_tables
-from emploi_lab.store import (MANIFEST, check_dataset_out, check_groups, dataset_as_of, load_model_artifact, manifest_note,
-                              read_user_file, resolve_data_dir, save_model_artifact, validate_dataset, write_dataset, write_table)
+from emploi_lab.store import (
+    MANIFEST,
+    check_dataset_out,
+    check_groups,
+    dataset_as_of,
+    load_model_artifact,
+    manifest_note,
+    read_user_file,
+    resolve_data_dir,
+    save_model_artifact,
+    validate_dataset,
+    write_dataset,
+    write_table,
+)
 
 sys.path.insert(0, str(Path(__file__).parent))
 from disclosure_checker import check_reports, parse_value  # noqa: E402

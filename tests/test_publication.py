@@ -1,9 +1,7 @@
 """What staff and readers see: three territory reports checked against the rules of French typography and
 grammar, and the run's landing page (index.html) driven in a real headless Chromium."""
 import html
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -82,20 +80,7 @@ def test_every_table_can_be_downloaded_as_csv(published):
     assert re.search(r"Tableau\u00a01\u00a0: ", page) and re.search(r"Figure\u00a01\u00a0: ", page)
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        if os.environ.get("CI"): pytest.fail("CI must install Debian's chromium (see .ci/run)")
-        pytest.skip("no chromium on this machine: the landing page is tested in a real browser where it is installed")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                                              "--disable-component-update", "--no-first-run", "--disable-sync"])
-        yield b
-        b.close()
 
 
 def test_landing_page_in_a_browser(published, browser, tmp_path):

@@ -2,12 +2,11 @@
 explanations in French, bad input) and the appointment rules on the hand-written development set."""
 import json
 import os
-import subprocess
-import sys
 
 import joblib
 import pandas as pd
 import pytest
+from conftest import run_cli  # the real console script (tests/ is on sys.path through conftest)
 
 from emploi_lab.config import project_root
 from emploi_lab.email_text import read_email
@@ -15,10 +14,6 @@ from emploi_lab.triage import evaluate, load_handwritten
 
 ROOT = project_root()
 
-
-def run_cli(*args, env=None):
-    "The real console script in an environment of its own (module-scoped fixtures cannot use the `cli` fixture)."
-    return subprocess.run([sys.executable, "-m", "emploi_lab.cli", *map(str, args)], capture_output=True, text=True, timeout=600, env=env)
 
 
 @pytest.fixture(scope="module")
