@@ -1,5 +1,6 @@
 """`make lab`: a headless Jupyter server on loopback lists the notebooks and runs a cell on the `emploi-lab` kernel."""
 import asyncio
+import concurrent.futures
 import json
 import os
 import secrets
@@ -83,7 +84,10 @@ def test_registered_kernel_executes_a_cell(server):
         return "".join(out)
 
     try:
-        out = asyncio.run(execute("import emploi_lab, sys; print(6 * 7, emploi_lab.__version__, sys.prefix)"))
+        # A fresh thread owns its own event loop: a session-scoped playwright browser (conftest) keeps one running in
+        # this thread, where asyncio.run would refuse to start.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            out = pool.submit(asyncio.run, execute("import emploi_lab, sys; print(6 * 7, emploi_lab.__version__, sys.prefix)")).result()
         assert out.split()[0] == "42"
         assert out.split()[2] == sys.prefix  # the kernel runs in the project's environment
     finally:
