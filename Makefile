@@ -17,9 +17,10 @@ test: $(STAMP)
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is missing, failing"; fi; exit $$rc
 
 # JupyterLab rooted at the project (nbs/ and reports/ both reachable), opening on the notebooks' index; the
-# notebooks name the registered kernel `emploi-lab` (this environment)
+# notebooks name the registered kernel `emploi-lab` (this environment); its display name is the one nbdev_clean writes
+# into every notebook, so opening a notebook changes nothing in it
 lab: $(STAMP)
-	$(PY) -m ipykernel install --sys-prefix --name emploi-lab --display-name "Python (emploi-lab)"
+	$(PY) -m ipykernel install --sys-prefix --name emploi-lab --display-name emploi-lab
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/nbs/index.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
 install: $(STAMP)
@@ -28,7 +29,7 @@ $(STAMP): pyproject.toml settings.ini constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -c constraints.txt pip
 	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
-	$(PY) -m ipykernel install --sys-prefix --name emploi-lab --display-name "Python (emploi-lab)" >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name emploi-lab --display-name emploi-lab >/dev/null
 	touch $(STAMP)
 
 # emploi_lab/ must be exactly what nbdev_export makes from nbs/ (CI fails otherwise).

@@ -6,7 +6,7 @@
 __all__ = ['GROUPS', 'COMMANDS', 'command', 'horizons', 'folds', 'csv_list', 'add_arguments', 'french_number', 'print_table',
            'print_json', 'run', 'generate', 'validate', 'summary', 'build', 'init', 'show', 'check', 'train', 'score',
            'inbox', 'fit', 'predict', 'audit', 'verify', 'monitor', 'forecast', 'suggest', 'mobility_suggest',
-           'diagnostic', 'build_parser', 'main']
+           'diagnostic', 'FrenchHelpFormatter', 'FrenchArgumentParser', 'build_parser', 'main']
 
 # %% ../nbs/44_cli.ipynb
 import argparse
@@ -30,7 +30,7 @@ GROUPS = {  # group → help line (the order of `emploi-lab --help`)
     "data": "générer, valider et résumer un jeu de données",
     "refs": "référentiels réels : départements, régions, métiers ROME",
     "params": "fichiers de paramètres : valeurs par défaut et un fichier par territoire",
-    "triage": "tri des courriels par urgence : entraîner, noter",
+    "triage": "tri des courriels par urgence : entraîner, noter, classer une boîte de réception",
     "survival": "délai de retour à l'emploi sur n'importe quel fichier : ajuster, prédire",
     "fairness": "audits d'équité de décisions, de prédictions et de scores ; vérifier la chaîne d'empreintes d'un lot",
     "monitor": "dérive entre deux millésimes de données : variables d'entrée et performance du modèle",
@@ -513,18 +513,31 @@ def diagnostic(*, out: str,              # dossier où écrire le diagnostic, ch
     print(f"journal d'accès : {Path(out).resolve()/'access.log'}")
 
 # %% ../nbs/44_cli.ipynb
+class FrenchHelpFormatter(argparse.HelpFormatter):
+    "argparse's help with a French usage line (its prefix is the only English the formatter itself writes)."
+    def add_usage(self, usage, actions, groups, prefix=None): super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
+
+class FrenchArgumentParser(argparse.ArgumentParser):
+    """An `ArgumentParser` whose help reads in French: usage line, section titles and the `-h` help.
+    argparse has no translation of its own (its `gettext` catalogue is empty everywhere), so the few strings its
+    help prints are set here; its parse errors stay in English like every error line of this CLI."""
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **{**kw, "add_help": False, "formatter_class": FrenchHelpFormatter})
+        self._positionals.title, self._optionals.title = "arguments", "options"
+        self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+
 def build_parser(group: str = None) -> argparse.ArgumentParser:
     "The parser listing every group, with the full sub-commands of `group` only."
-    parser = argparse.ArgumentParser(prog="emploi-lab", description="emploi-lab : atelier de recherche et de publication.")
-    parser.add_argument("--version", action="version", version=f"emploi-lab {__version__}")
-    sub = parser.add_subparsers(dest="_group", metavar="GROUP", required=True)
+    parser = FrenchArgumentParser(prog="emploi-lab", description="emploi-lab : atelier de recherche et de publication.")
+    parser.add_argument("--version", action="version", version=f"emploi-lab {__version__}", help="afficher la version et quitter")
+    sub = parser.add_subparsers(dest="_group", metavar="GROUPE", required=True)
     for name, help_ in GROUPS.items():
         if name != group: sub.add_parser(name, help=help_); continue
         if (name, None) in COMMANDS:
             f = COMMANDS[(name, None)]
             add_arguments(sub.add_parser(name, help=help_, description=f.__doc__), f)
             continue
-        cmds = sub.add_parser(name, help=help_).add_subparsers(dest="_command", metavar="COMMAND", required=True)
+        cmds = sub.add_parser(name, help=help_).add_subparsers(dest="_command", metavar="COMMANDE", required=True)
         for (g, cmd), f in COMMANDS.items():
             if g == name: add_arguments(cmds.add_parser(cmd, help=f.__doc__, description=f.__doc__), f)
     return parser

@@ -29,7 +29,7 @@ def server():
     port, token = _free_port(), secrets.token_hex(16)
     proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                              f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
-                             f"--ServerApp.root_dir={ROOT/'nbs'}", "--allow-root"],
+                             f"--ServerApp.root_dir={ROOT}", "--allow-root"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "JUPYTER_NO_CONFIG": "1"})
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"token {token}"}
@@ -49,19 +49,46 @@ def server():
         proc.wait(timeout=30)
 
 
-def test_notebooks_listed(server):
+def test_notebooks_and_reports_listed(server):
+    "Rooted at the project as `make lab` is: the literate notebooks and the report notebooks are both reachable."
     base, _, headers = server
-    r = requests.get(f"{base}/api/contents", headers=headers, timeout=10)
+    for folder in ("nbs", "reports"):
+        r = requests.get(f"{base}/api/contents/{folder}", headers=headers, timeout=10)
+        r.raise_for_status()
+        names = {c["name"] for c in r.json()["content"]}
+        assert {p.name for p in (ROOT/folder).glob("*.ipynb")} <= names, folder
+    assert "index.ipynb" in {c["name"] for c in requests.get(f"{base}/api/contents/nbs", headers=headers, timeout=10).json()["content"]}
+
+
+def test_every_notebook_names_the_project_kernel():
+    "A notebook opens on the registered `emploi-lab` kernel, never on whatever `python3` the machine has."
+    for nb in sorted((ROOT/"nbs").glob("*.ipynb")) + sorted((ROOT/"reports").glob("*.ipynb")):
+        assert json.loads(nb.read_text())["metadata"]["kernelspec"]["name"] == "emploi-lab", nb.name
+
+
+def test_opening_a_notebook_starts_the_project_kernel(server):
+    "What the Lab does when a notebook opens: a session on the kernel its metadata names."
+    base, _, headers = server
+    path = "nbs/21z_survival.ipynb"
+    name = requests.get(f"{base}/api/contents/{path}", headers=headers, timeout=30).json()["content"]["metadata"]["kernelspec"]["name"]
+    r = requests.post(f"{base}/api/sessions", headers=headers, timeout=60,
+                      json={"path": path, "type": "notebook", "name": "", "kernel": {"name": name}})
     r.raise_for_status()
-    names = {c["name"] for c in r.json()["content"]}
-    assert {"index.ipynb", "00_config.ipynb"} <= names
-    assert {p.name for p in (ROOT/"nbs").glob("*.ipynb")} <= names
+    session = r.json()
+    try:
+        assert session["kernel"]["name"] == "emploi-lab"
+    finally:
+        requests.delete(f"{base}/api/sessions/{session['id']}", headers=headers, timeout=30)
 
 
 def test_registered_kernel_executes_a_cell(server):
     base, token, headers = server
     specs = requests.get(f"{base}/api/kernelspecs", headers=headers, timeout=10).json()["kernelspecs"]
     assert "emploi-lab" in specs, sorted(specs)
+    # the notebooks store the display name nbdev_clean writes; the registered one is the same, so the Lab has nothing
+    # to rewrite (a notebook showed as modified as soon as it opened)
+    stored = json.loads((ROOT/"nbs"/"21z_survival.ipynb").read_text())["metadata"]["kernelspec"]["display_name"]
+    assert specs["emploi-lab"]["spec"]["display_name"] == stored
     kernel = requests.post(f"{base}/api/kernels", headers=headers, json={"name": "emploi-lab"}, timeout=60).json()
 
     async def execute(code: str) -> str:

@@ -70,7 +70,7 @@ def test_missing_folder(cli, tmp_path):
 
 def test_wrong_arguments(cli):
     r = cli("data", "validate")
-    assert r.returncode == 2 and "usage:" in r.stderr
+    assert r.returncode == 2 and "utilisation : emploi-lab data" in r.stderr
     r = cli("nonsense")
     assert r.returncode == 2 and "invalid choice" in r.stderr
 

@@ -11,7 +11,7 @@ import nbformat
 
 src, dst = sys.argv[1], sys.argv[2]
 nb = jupytext.read(src)
-nb.metadata = {"kernelspec": {"display_name": "python3", "language": "python", "name": "python3"}}
+nb.metadata = {"kernelspec": {"display_name": "emploi-lab", "language": "python", "name": "emploi-lab"}}
 for i, cell in enumerate(nb.cells):
     cell.metadata = {k: v for k, v in cell.metadata.items() if k == "tags"}
     cell.id = f"c{i:03d}"

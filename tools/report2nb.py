@@ -10,7 +10,7 @@ import nbformat
 
 src, dst = sys.argv[1], sys.argv[2]
 nb = jupytext.read(src)
-nb.metadata = {"kernelspec": {"display_name": "Python (emploi-lab)", "language": "python", "name": "python3"}}
+nb.metadata = {"kernelspec": {"display_name": "emploi-lab", "language": "python", "name": "emploi-lab"}}
 for i, c in enumerate(nb.cells):
     c.metadata = {k: v for k, v in c.metadata.items() if k == "tags"}
     c.id = f"c{i:03d}"
