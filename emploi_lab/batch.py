@@ -27,6 +27,7 @@ from .disclosure import scan_outputs
 from .artifacts import build_artifacts
 from .pipeline import ensure_data
 from .referentials import load_territories
+from .french import plural
 from .render import render_notebook, templates_dir
 from .landing import changes_since, landing_page
 from .sections import MODEL_NAMES, disclosure_log
@@ -293,7 +294,7 @@ def run_reports(data_dir=None, *, territories="all", out=None, workers: int = 2,
                                      and _still_there(out, read_json(out/t["name"]/"status.json"), previous))]
     kept = [{**read_json(out/t["name"]/"status.json"), "kept": True} for t in tasks if t not in todo]
     for t in todo: _clear(out, t["name"], own)
-    say(f"Rapports : {len(todo)} à produire, {len(kept)} inchangés repris tels quels.")
+    say(f"Rapports : {plural(len(todo), 'à produire', 'à produire')}, {plural(len(kept), 'inchangé repris tel quel', 'inchangés repris tels quels')}.")
     t0 = time.perf_counter()
     records = kept + list(_progress(_map_dask(todo, scheduler) if scheduler else _map_local(todo, workers), len(todo), progress))
     timings["reports"] = round(time.perf_counter() - t0, 2)
