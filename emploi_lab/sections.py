@@ -61,7 +61,31 @@ class Table:
 
     def _repr_html_(self) -> str: return self.df.to_html(index=False, escape=True, border=0)
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/markdown": self._repr_markdown_(), "text/html": self._repr_html_(), "text/csv": self.df.to_csv(index=False)}
+        return {"text/markdown": self._repr_markdown_(), "text/html": self._repr_html_(), "text/csv": self.csv()}
+
+    def csv(self) -> str:
+        """The table for a spreadsheet or a script: `;`-separated, numbers as numbers (decimal point, no thousands
+        space), a column of shares or of points in its own unit named in the header (« Part (%) »), links as their
+        text, `s` where a figure is withheld. Cells that are not one number (intervals, words) stay as written."""
+        df = self.df.map(lambda v: _MD_LINK.sub(r"\1", str(v)).replace(NBSP, " ").replace("\u202f", " ").strip())
+        out = {}
+        for c in df.columns:
+            col, name = df[c], str(c).strip()
+            for unit, rx in _CSV_UNITS:
+                parsed = col.map(lambda v: v if v == SECRET else (m.group(1) if (m := rx.fullmatch(v)) else None))
+                if (parsed != SECRET).any() and parsed.notna().all():
+                    col, name = parsed.map(_raw_number), f"{name} ({unit})" if unit else name
+                    break
+            else:  # a column of mixed units (« Valeur »): each number raw, its unit kept beside it
+                col = col.map(lambda v: next((_raw_number(m.group(1)) + (f" {u}" if u else "")
+                                              for u, rx in _CSV_UNITS if (m := rx.fullmatch(v))), v))
+            out[name] = col
+        return pd.DataFrame(out).to_csv(index=False, sep=";", lineterminator="\n")
+
+_raw_number = lambda v: v if v == SECRET else v.replace(" ", "").replace("−", "-").replace(",", ".")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")  # a Markdown link: its text only
+_NUM = r"([-+−]?\d{1,3}(?: \d{3})*(?:,\d+)?)"
+_CSV_UNITS = [("%", re.compile(_NUM + r" ?%")), ("points", re.compile(_NUM + r" points?")), ("", re.compile(_NUM))]
 
 # %% ../nbs/42_sections.ipynb
 def show_table(df: pd.DataFrame, # already formatted as text
@@ -437,7 +461,8 @@ def regions_table(artifacts_dir) -> pd.DataFrame: # shared figures
     kf = load_artifact(artifacts_dir, "key_figures")
     reg = kf[kf.level == "region"]
     r = pd.concat([reg.iloc[sorted(range(len(reg)), key=lambda i: sort_key(reg.name.iloc[i]))], kf[kf.level == "nation"]])
-    keep = ["registered", "entries", "exits", "long_term_share", "offers", "tension"]
+    # no tension column: the index is measured per département (its map and rankings show it), not per region
+    keep = ["registered", "entries", "exits", "long_term_share", "offers"]
     return pd.DataFrame({"Région": r.name.tolist(), **{MEASURES[m][0]: [_fmt(v, MEASURES[m][1]) for v in r[m]] for m in keep}})
 
 # %% ../nbs/42_sections.ipynb

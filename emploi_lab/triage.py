@@ -30,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
 from .config import InputError, Problem, atomic_path, default_data_dir, file_sha256, model_version, project_root
+from .french import fmt_number
 from .email_text import read_email
 from .emails import demo_seekers, generate_emails
 from .store import cache_dir, read_user_file
@@ -155,9 +156,9 @@ def fit(self: TriageModel,
     progress = progress or _quiet
     missing = [c for c in ("received_at", "subject", "body", "urgency", "category") if c not in emails]
     if missing: raise InputError(Problem("training emails", "labelled emails", column=", ".join(missing)))
-    progress("reading the emails", 0.)
+    progress("lecture des courriels", 0.)
     prep = prepare(emails) if prep is None else prep
-    progress("vectorising", .3)
+    progress("vectorisation des textes", .3)
     self.word_ = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, dtype=np.float32, token_pattern=r"(?u)<?\b\w\w*\b>?")
     self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True, dtype=np.float32,
                                  max_features=self.max_char_features)
@@ -165,12 +166,12 @@ def fit(self: TriageModel,
     self.feature_names_ = np.array([f"w:{w}" for w in self.word_.get_feature_names_out()] +
                                    [f"c:{c}" for c in self.char_.get_feature_names_out()] + EXTRA_NAMES)
     yu, yc = emails["urgency"].astype(int).to_numpy(), emails["category"].astype(str).to_numpy()
-    progress("urgency model", .45)
+    progress("modèle d'urgence", .45)
     self.urgency_lr_ = LogisticRegression(C=self.C, max_iter=3000, random_state=self.seed).fit(X, yu)
-    progress("category model", .7)
+    progress("modèle de catégorie", .7)
     self.category_lr_ = LogisticRegression(C=self.C, max_iter=3000, random_state=self.seed).fit(X, yc)
     self.threshold_ = .5  # until `train_model` chooses one for precision on hand-written emails
-    progress("done", 1.)
+    progress("terminé", 1.)
     return self
 
 # %% ../nbs/20_triage.ipynb
@@ -273,7 +274,7 @@ def explain(self: TriageModel,
     c = self.contributions(prep_row)
     up = sorted([(v, key) for key, v in c.items() if v >= .05], reverse=True)[:top]
     down = sorted([(v, key) for key, v in c.items() if v <= -.05])[:top]
-    fmt = lambda xs: ", ".join(f"{key} ({'+' if v >= 0 else '−'}{abs(v):.1f})" for v, key in xs) or "rien de notable"
+    fmt = lambda xs: ", ".join(f"{key} ({'+' if v >= 0 else '−'}{fmt_number(abs(v), 1)})" for v, key in xs) or "rien de notable"
     return f"vers l'urgence : {fmt(up)} ; contre : {fmt(down)}"
 
 # %% ../nbs/20_triage.ipynb
@@ -427,7 +428,7 @@ def train_model(emails: pd.DataFrame, # labelled (generated) emails
     def fitting(step, done):  # the fit's own steps, as a share of the whole
         if done < 1: progress(step, .85 * done)
     model = TriageModel(**kw).fit(train, progress=fitting)
-    progress("threshold and evaluation", .9)
+    progress("seuil et évaluation", .9)
     sets = {k: project_root()/"tests"/"data"/f for k, f in HANDWRITTEN.items()}
     sets = {k: load_handwritten(f) for k, f in sets.items() if f.exists()}
     if "development" in sets:
@@ -436,7 +437,7 @@ def train_model(emails: pd.DataFrame, # labelled (generated) emails
     metrics = {"threshold_p_urgent": model.threshold_, "n_train": len(train),
                "synthetic_holdout": evaluate(emails[hold], model.predict_frame(emails[hold]))}
     metrics |= {f"handwritten_{k}": evaluate(h, model.predict_frame(h)) for k, h in sets.items()}
-    progress("done", 1.)
+    progress("terminé", 1.)
     return model, metrics
 
 # %% ../nbs/20_triage.ipynb
@@ -449,7 +450,7 @@ def ensure_model(data_dir=None,  # dataset whose labelled emails train the model
                  extra: pd.DataFrame = None, # labelled emails added to the training (advisers' corrections, see `20a_inbox`)
                 ) -> dict:
     "Train the triage model into `out` unless one trained on the same emails by this code version is there; its metadata."
-    (progress or _quiet)("loading or generating the training emails", 0.)
+    (progress or _quiet)("chargement ou génération des courriels d'entraînement", 0.)
     emails, origin = load_training_emails(data_dir, n=n_emails, seed=seed)
     if extra is not None and len(extra):  # the corrections are part of what the model saw: a new file retrains it
         fixes = {"n": int(len(extra)), "sha256": frame_sha256(extra)}

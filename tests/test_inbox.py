@@ -182,7 +182,7 @@ def test_train_reads_the_corrections_downloaded_from_the_page(tmp_path):
     r = run_cli("triage", "train", "--n-emails", 1500, "--out", tmp_path/"model", "--feedback", fb, env=env)
     assert r.returncode == 0, r.stderr
     meta = json.loads((tmp_path/"model"/"model.json").read_text())
-    assert meta["training_data"]["corrections"]["n"] == 20 and "corrections: 20 training rows" in r.stdout
+    assert meta["training_data"]["corrections"]["n"] == 20 and "corrections : 20 lignes d'entraînement" in r.stdout
     fb.write_text("id,urgency\ne27@x,4\n", encoding="utf-8")
     r = run_cli("triage", "train", "--n-emails", 1500, "--out", tmp_path/"model2", "--feedback", fb, env=env)
     assert r.returncode == 2 and "corrections-triage.csv, column 'corrected_at'" in r.stderr, r.stderr

@@ -78,6 +78,21 @@ def test_every_table_can_be_downloaded_as_csv(published):
     assert pages["13"].count("<table") > 5
     page = pages["48"]
     assert re.search(r"Tableau\u00a01\u00a0: ", page) and re.search(r"Figure\u00a01\u00a0: ", page)
+    # a download holds figures a spreadsheet or a script reads: `;` between cells, no narrow space inside a number,
+    # no « % » after it (the unit is in the header), no Markdown link
+    import base64
+    import csv
+    import io
+    files = [base64.b64decode(b).decode("utf-8-sig") for b in re.findall(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', pages["13"])]
+    assert len(files) == pages["13"].count("<table")
+    for f in files:
+        assert "\u202f" not in f and "\u00a0" not in f and "](" not in f, f[:300]
+        rows = list(csv.reader(io.StringIO(f), delimiter=";"))
+        assert len(rows) > 1 and all(len(r) == len(rows[0]) for r in rows), f[:300]
+        for r in rows[1:]:
+            for v in r:
+                assert not re.fullmatch(r"[-+]?\d+,\d+|\d+ ?%", v), (v, f[:300])
+    assert any(h.endswith("(%)") for f in files for h in next(csv.reader(io.StringIO(f), delimiter=";"))), [f.splitlines()[0] for f in files]
 
 
 

@@ -43,7 +43,7 @@ def inbox():
 
 def test_train_shows_progress_and_writes_versioned_artifact(trained):
     r, model_dir, _ = trained
-    assert "vectorising" in r.stderr and "100%" in r.stderr       # training says how far it is
+    assert "vectorisation des textes" in r.stderr and "100\u202f%" in r.stderr       # training says how far it is
     meta = json.loads((model_dir/"model.json").read_text())
     assert (model_dir/"model.joblib").exists()
     assert meta["version"].startswith(meta["code_version"] + "+")
@@ -68,6 +68,7 @@ def test_score_finds_the_trained_model_without_being_told(trained, inbox, tmp_pa
     assert sorted(out["rank"]) == [1, 2, 3, 4]
     assert out["p_urgent"].between(0, 1).all()
     assert out["explanation"].str.startswith("vers l'urgence").all()
+    assert not out["explanation"].str.contains(r"\d\.\d").any(), out["explanation"].tolist()  # « +0,5 », a decimal comma
     assert "rendez-vous demain" in out.loc[0, "explanation"]
     assert "e4 | à lire aujourd'hui | détresse" in r.stdout   # the printed list, in French
 
@@ -85,7 +86,7 @@ def test_retrain_is_skipped_when_nothing_changed(trained):
     before = (model_dir/"model.json").read_text()
     r = run_cli("triage", "train", "--n-emails", 2500, env=env)
     assert r.returncode == 0, r.stderr
-    assert "vectorising" not in r.stderr and (model_dir/"model.json").read_text() == before
+    assert "vectorisation" not in r.stderr and (model_dir/"model.json").read_text() == before
 
 
 @pytest.mark.parametrize("change, message", [
