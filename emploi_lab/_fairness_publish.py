@@ -4,8 +4,9 @@
 
 # %% auto 0
 __all__ = ['K_ANON', 'MIN_N', 'NOT_ESTIMABLE', 'MISSING', 'DEN_KIND', 'NNBSP', 'MINUS', 'METRIC_LABELS', 'STATUS_LABELS',
-           'REFERENCE_LABELS', 'group_frame', 'count_key', 'hidden_counts', 'records', 'fr_number', 'fr_count',
-           'fr_interval', 'view_label', 'group_label', 'metric_label', 'reference_label', 'md_escape', 'md_table']
+           'REFERENCE_LABELS', 'MITIGATION_LABELS', 'group_frame', 'count_key', 'hidden_counts', 'records', 'fr_number',
+           'fr_count', 'fr_interval', 'view_label', 'group_label', 'metric_label', 'mitigation_label',
+           'reference_label', 'md_escape', 'md_table']
 
 # %% ../nbs/30c_fairness_publish.ipynb
 import math
@@ -119,6 +120,13 @@ REFERENCE_LABELS = {"largest": "le plus grand groupe", "favoured": "le groupe le
 def view_label(view: str) -> str: return "ensemble" if view == "overall" else view.replace(" & ", " × ")  # a view as read
 def group_label(group: str) -> str: return "ensemble" if group == "all" else group.replace(" & ", " · ")  # a group as read
 def metric_label(m: str) -> str: return METRIC_LABELS.get(m, m.replace("_", " "))                           # a metric as read
+
+MITIGATION_LABELS = {  # fairlearn's method and constraint names as an auditor reads them (the class named once, in brackets)
+    "unmitigated": "modèle initial", "ThresholdOptimizer": "seuils par groupe (ThresholdOptimizer)",
+    "ExponentiatedGradient": "réentraînement sous contrainte d'équité (ExponentiatedGradient)",
+    "demographic_parity": "parité démographique", "equalized_odds": "égalité des chances", "none": "aucune"}
+
+def mitigation_label(name: str) -> str: return MITIGATION_LABELS.get(name, name.replace("_", " "))  # a method or constraint as read
 
 def reference_label(reference) -> str:
     "The reference rule as read: 'le plus grand groupe', or the groups chosen."

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._fairness_publish import (fr_count, fr_interval, fr_number, group_label, metric_label, reference_label,
-                                          view_label)
+from ._fairness_publish import (fr_count, fr_interval, fr_number, group_label, metric_label, mitigation_label,
+                                          reference_label, view_label)
 from .config import atomic_path, model_version, write_text_atomic
 from .fairness import FairnessAudit
 from .fairness_plots import audit_tables, format_flagged
@@ -146,7 +146,8 @@ def _mitigation_line(d: dict) -> str:
     if m.empty: return d["settings"].get("mitigation_note") or "aucune atténuation n'a pu être essayée."
     base = m.iloc[0]
     best = m.iloc[1:].sort_values("demographic_parity_difference").iloc[0]
-    return (f"sur « {d['settings'].get('mitigated_feature')} », {best.method} ({best.constraint.replace('_', ' ')}) : écart de parité "
+    return (f"sur « {d['settings'].get('mitigated_feature')} », {mitigation_label(best.method)}, contrainte de "
+            f"{mitigation_label(best.constraint)} : écart de parité "
             f"démographique {fr_number(base.demographic_parity_difference)} → {fr_number(best.demographic_parity_difference)}, "
             f"d'égalité des chances {fr_number(base.equalized_odds_difference)} → {fr_number(best.equalized_odds_difference)}, "
             f"exactitude {fr_number(base.accuracy)} → {fr_number(best.accuracy)} ({fr_number(best.accuracy - base.accuracy, sign=True)}), "

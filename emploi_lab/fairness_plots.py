@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ._fairness_publish import (METRIC_LABELS, fr_count, fr_interval, fr_number, group_label, metric_label,
-                                          view_label)
+                                          mitigation_label, view_label)
 
 # %% ../nbs/31a_fairness_plots.ipynb
 TABLES = ("overall", "by_group", "disparities", "flagged", "calibration_by_decile", "survival", "proxies", "mitigation")
@@ -137,7 +137,8 @@ def plot_mitigation_tradeoff(table: pd.DataFrame, ax=None): # `mitigation.mitiga
         for r in table.itertuples():
             x, y = float(getattr(r, col)), float(r.accuracy)
             a.scatter(x, y, marker="o" if r.method == "unmitigated" else "s")
-            a.annotate(f"{r.method}\n{r.constraint}".replace("\nnone", ""), (x, y), fontsize=7, xytext=(4, 4), textcoords="offset points")
+            what = mitigation_label(r.method).split(" (")[0] + ("" if r.constraint == "none" else "\n" + mitigation_label(r.constraint))
+            a.annotate(what, (x, y), fontsize=7, xytext=(4, 4), textcoords="offset points")
         a.set_xlabel(label); a.grid(alpha=0.3)
     ax[0].set_ylabel("exactitude (test)")
     return ax
