@@ -6,7 +6,7 @@
 __all__ = ['OUTPUT_SUFFIXES', 'OUTPUT_MARKER', 'project_root', 'reference_dir', 'default_data_dir', 'params_dir', 'Problem',
            'EmploiLabError', 'InputError', 'near_matches', 'atomic_path', 'write_text_atomic', 'atomic_dir',
            'check_output_path', 'own_output_dir', 'output_dir', 'file_sha256', 'model_version', 'code_version',
-           'user_config_dir', 'installation_secret']
+           'user_config_dir', 'installation_secret', 'load_artifact', 'artifacts_info']
 
 # %% ../nbs/00_config.ipynb
 import difflib
@@ -237,3 +237,16 @@ def installation_secret() -> bytes:
     key = path.read_text(encoding="ascii").strip()
     if len(key) < 32: raise InputError(Problem(str(path), "a key of at least 32 characters (delete the file to make a new one)"))
     return key.encode()
+
+# %% ../nbs/00_config.ipynb
+def load_artifact(artifacts_dir, # a folder of shared figures
+                  name: str      # the table's name
+                 ):
+    "One table of a folder of shared figures (a pandas DataFrame)."
+    import pandas as pd  # pandas only when a table is read: the CLI imports this module for its help
+    return pd.read_parquet(Path(artifacts_dir)/f"{name}.parquet")
+
+def artifacts_info(artifacts_dir  # a folder of shared figures
+                  ) -> dict:
+    "The description (`artifacts.json`) of a folder of shared figures: key, k, fingerprint, as-of date, timings."
+    return json.loads((Path(artifacts_dir)/"artifacts.json").read_text(encoding="utf-8"))

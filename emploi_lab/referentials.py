@@ -427,7 +427,9 @@ def draw_choropleth(ax,  # matplotlib axes
                                               linewidth=0.4, facecolor=[cm(norm(x)) for x in v[mask]] if not kw else "#dddddd", **kw),
                               autolim=False)
     if highlight is not None: ax.add_patch(PathPatch(geometry_path(highlight), facecolor="none", edgecolor=highlight_color, linewidth=2.2))
-    for (x, y, s) in (labels or []): ax.annotate(s, (x, y), ha="center", va="center", fontsize=7)
+    from matplotlib import patheffects
+    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]  # dark text stays legible on the darkest fill
+    for (x, y, s) in (labels or []): ax.annotate(s, (x, y), ha="center", va="center", fontsize=7, path_effects=halo, zorder=5)
     x0, y0, x1, y1 = shapely.total_bounds(np.asarray(geoms, dtype=object))
     pad = 0.03*max(x1 - x0, y1 - y0)
     ax.set_xlim(x0 - pad, x1 + pad); ax.set_ylim(y0 - pad, y1 + pad); ax.set_axis_off()

@@ -8,8 +8,8 @@ __all__ = ['MEASURES', 'MODEL_NAMES', 'DECISIONS', 'Table', 'show_table', 'show_
            'fmt_months', 'fmt_share_ci', 'employment_figure', 'employment_table', 'profiles_table', 'drivers_figure',
            'top_offers_table', 'recruitment_table', 'seasonality_figure', 'reconversion_table', 'reconversion_reasons',
            'reconversion_sentence', 'mobility_sentence', 'mobility_table', 'mobility_children_table',
-           'mobility_reasons', 'mobility_map', 'email_period', 'email_table', 'email_figure', 'fairness_summary',
-           'ranking_table', 'regions_table', 'france_map', 'share_map', 'employment_ranking_table',
+           'mobility_reasons', 'mobility_map', 'email_period', 'email_table', 'email_figure', 'show_email_figure',
+           'fairness_summary', 'ranking_table', 'regions_table', 'france_map', 'share_map', 'employment_ranking_table',
            'national_recruitment_table', 'cover_meta', 'methodology_text', 'disclosure_log']
 
 # %% ../nbs/42_sections.ipynb
@@ -23,14 +23,12 @@ import numpy as np
 import pandas as pd
 
 import emploi_lab
-from .config import InputError, Problem
-from .disclosure import hidden_cells
+from .config import InputError, Problem, artifacts_info, load_artifact
 from .french import (NBSP, SECRET, MONTHS_SHORT, axis_formatter, date_fr, fmt_km, fmt_number, fmt_points, month_span,
                                plural, sort_key, territory_phrase, typeset)
 from .maps import colour_bar, draw_france, draw_region, france_figure, new_figure
 from .referentials import load_occupations, load_territories
 from .render import META_MIME
-from .store import artifacts_info, load_artifact
 
 # %% ../nbs/42_sections.ipynb
 def _is_figure(v) -> bool:
@@ -53,7 +51,8 @@ class Table:
 
     def _repr_markdown_(self) -> str:
         esc = lambda v: str(v).replace("|", "\\|")
-        rows = ["| " + " | ".join(map(esc, r)) + " |" for r in [list(self.df.columns), *self.df.itertuples(index=False)]]
+        head = [re.sub(r"(?<=\d) (?=\w)", NBSP, str(c)) for c in self.df.columns]  # « (3 mois) » never breaks after the 3
+        rows = ["| " + " | ".join(map(esc, r)) + " |" for r in [head, *self.df.itertuples(index=False)]]
         width = _widths(self.df)
         if max(map(len, rows)) <= 72 and sum(width) + len(width) < 72: width = [1]*len(width)
         rule = [{"l": ":-", "r": "-:", "c": ":-:"}[a].replace("-", "-"*max(3, min(w, 60))) for a, w in zip(self._align(), width)]
@@ -402,10 +401,18 @@ def email_figure(artifacts_dir, territory: str): # shared figures; INSEE code
     ax.bar([f"{MONTHS_SHORT[d.month - 1]} {d.year}" for d in months], m.emails.fillna(0), color=np.where(m.emails.isna(), "#dddddd", "#1f3a93"))
     ax.set_ylabel("Courriels reçus"); ax.tick_params(axis="x", rotation=45, labelsize=8); ax.grid(axis="y", alpha=0.3)
     ax.yaxis.set_major_formatter(axis_formatter(0))
-    if m.emails.isna().all():  # every month under the threshold: say so rather than draw an empty frame
+    if m.emails.isna().all():  # every month under the threshold (`show_email_figure` says it in a sentence instead)
         ax.set_ylim(0, 1); ax.set_yticks([])
         ax.text(0.5, 0.5, "Volumes mensuels sous le seuil du secret statistique", transform=ax.transAxes, ha="center", va="center", color="grey")
     return fig
+
+def show_email_figure(artifacts_dir, territory: str): # shared figures; INSEE code
+    "The monthly chart of emails, or one sentence when every month is under the threshold (no empty frame in the PDF)."
+    m = load_artifact(artifacts_dir, "emails_monthly")
+    if m[m.territory == territory].emails.isna().all():
+        return show_text("Les volumes mensuels de courriels sont tous inférieurs au seuil du secret statistique : le graphique "
+                         "mensuel n'est pas publié pour ce département.")
+    show_figure(email_figure(artifacts_dir, territory))
 
 # %% ../nbs/42_sections.ipynb
 MODEL_NAMES = {"survival": "délai de retour à l'emploi", "triage": "tri des courriels par urgence",
@@ -551,6 +558,7 @@ def methodology_text(artifacts_dir) -> str: # shared figures
 # %% ../nbs/42_sections.ipynb
 def disclosure_log(artifacts_dir, territory: str = None) -> dict: # shared figures; INSEE code (None: national)
     "The disclosure log of a report: each protected set, its suppressions, the audit, and every cell hidden in this report."
+    from emploi_lab.disclosure import hidden_cells  # the batch calls this, not a report kernel: keep kernels light
     info, kf, em = artifacts_info(artifacts_dir), load_artifact(artifacts_dir, "key_figures"), load_artifact(artifacts_dir, "emails")
     if territory:
         who = territory_identity(territory)

@@ -5,9 +5,9 @@
 # %% auto 0
 __all__ = ['MANIFEST', 'MAX_GROUPS', 'MAX_CROSSED', 'ARTIFACT_FORMAT', 'read_user_file', 'table_file', 'read_manifest',
            'dataset_as_of', 'load_table', 'write_table', 'read_table', 'resolve_data_dir', 'dataset_fingerprint',
-           'short_fingerprint', 'cache_dir', 'cache_key', 'load_artifact', 'artifacts_info', 'check_dataset_out',
-           'write_dataset', 'read_truth', 'connect', 'query', 'verify_manifest', 'validate_dataset', 'manifest_note',
-           'check_groups', 'save_model_artifact', 'load_model_artifact']
+           'short_fingerprint', 'cache_dir', 'cache_key', 'check_dataset_out', 'write_dataset', 'read_truth', 'connect',
+           'query', 'verify_manifest', 'validate_dataset', 'manifest_note', 'check_groups', 'save_model_artifact',
+           'load_model_artifact']
 
 # %% ../nbs/11_store.ipynb
 import hashlib
@@ -175,16 +175,7 @@ def cache_key(*parts  # what the entry depends on
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
 
 # %% ../nbs/11_store.ipynb
-def load_artifact(artifacts_dir, # a folder of shared figures
-                  name: str      # the table's name
-                 ) -> pd.DataFrame:
-    "One table of a folder of shared figures."
-    return pd.read_parquet(Path(artifacts_dir)/f"{name}.parquet")
-
-def artifacts_info(artifacts_dir  # a folder of shared figures
-                  ) -> dict:
-    "The description (`artifacts.json`) of a folder of shared figures: key, k, fingerprint, as-of date, timings."
-    return json.loads((Path(artifacts_dir)/"artifacts.json").read_text(encoding="utf-8"))
+from .config import artifacts_info, load_artifact  # defined in the core (a report kernel imports them without this module)
 
 # %% ../nbs/11_store.ipynb
 def check_dataset_out(out,                     # the folder a dataset is to be written to

@@ -100,3 +100,15 @@ def test_no_assertion_on_elapsed_time(path):
     text = notebook_code(path) if path.suffix == ".ipynb" else path.read_text(encoding="utf-8")
     hits = [line.strip() for line in text.splitlines() if TIMING.search(line)]
     assert not hits, hits
+
+
+def test_report_kernels_import_no_model_library():
+    """What a report notebook imports (`sections`) reads precomputed figures: no model, storage or validation library
+    is loaded in its kernel (each costs start-up time in every one of the 106 kernels of a run)."""
+    import subprocess
+    import sys
+    heavy = ["duckdb", "pandera", "joblib", "sklearn", "sksurv", "shap", "fairlearn", "lifelines", "xgboost", "scipy",
+             "highspy", "pytauargus", "papermill", "nbformat", "typst", "pypandoc", "dask", "distributed"]
+    code = f"import sys, emploi_lab.sections; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "", f"emploi_lab.sections loads {r.stdout.strip()}"
