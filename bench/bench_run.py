@@ -1,12 +1,14 @@
-"""Benchmark of the main job (issue 7, item 8): `make run` cold and warm, per-stage timings and peak memory,
-against the naive path (papermill CLI per territory, sequential, figures recomputed inside each notebook).
+"""Benchmark of the main job (issues 7 and 18): `make run` cold and warm, per-stage timings and peak memory,
+the kernel floor (a trivial notebook through the same machinery) and each report's cost against it, the
+run-to-run spread of the warm re-render, the Dask path on a local cluster against `--workers`, and the naive
+path (papermill CLI per territory, sequential, figures recomputed inside each notebook).
 
-Targets on 2 cores: 101 territory PDFs + HTML, national and fairness reports in ≤ 10 min cold (data
-generation and training included), ≤ 5 min warm (cached), ≤ 2 GB per worker.
+Targets on 2 cores (issue 18): warm re-render of all 106 reports ≤ 120 s, a report ≤ 2 × the floor, cold
+≤ 240 s with data generation and training; ≤ 2 GB per worker.
 
-    .venv/bin/python bench/bench_run.py                          # cold + warm on all territories, naive on 3
+    .venv/bin/python bench/bench_run.py                          # everything on all territories (≈ 20 min)
     .venv/bin/python bench/bench_run.py --territories 75,13,2A   # a quick run
-    .venv/bin/python bench/bench_run.py --keep-data              # cold = figures and reports only (data kept)
+    .venv/bin/python bench/bench_run.py --keep-data --repeat 1 --dask 0 --naive ''
 
 Each stage runs in a fresh Python process so that its peak memory is its own: `ru_maxrss` of the process
 (the driver) and the largest resident size psutil sees of a report kernel (what one worker needs).
@@ -79,6 +81,51 @@ print(json.dumps({"seconds": round(time.perf_counter() - t0, 1), "per_territory_
 """
 
 
+# The floor: a notebook of two trivial cells run through the same machinery (`execute_report` + `render_notebook`),
+# on a fresh kernel per run (as the Dask path does) and on one warm kernel (as a local worker does).
+FLOOR = r"""
+import json, statistics, sys, tempfile, time
+from pathlib import Path
+from emploi_lab.batch import WarmKernel, execute_report
+from emploi_lab.render import render_notebook
+d = Path(tempfile.mkdtemp()); src = d/"trivial.ipynb"
+src.write_text(json.dumps({"cells": [
+    {"cell_type": "code", "execution_count": None, "id": "p", "metadata": {"tags": ["parameters"]}, "outputs": [], "source": "x = 1"},
+    {"cell_type": "code", "execution_count": None, "id": "q", "metadata": {}, "outputs": [], "source": "print(x + 1)"}],
+    "metadata": {"kernelspec": {"display_name": "emploi-lab", "language": "python", "name": "emploi-lab"}}, "nbformat": 4, "nbformat_minor": 5}))
+def once(kernel):
+    t = time.perf_counter()
+    execute_report(src, d/"out.ipynb", {"x": 2}, cwd=d, kernel=kernel)
+    render_notebook(d/"out.ipynb", d, stem="out", formats=("pdf", "html"), renderer="builtin")
+    return time.perf_counter() - t
+once(None)  # the first run pays the interpreter's own imports
+fresh = [once(None) for _ in range(5)]
+k = WarmKernel(); once(k); warm = [once(k) for _ in range(5)]; k.replace()
+print(json.dumps({"fresh_kernel_s": round(statistics.median(fresh), 3), "warm_kernel_s": round(statistics.median(warm), 3)}))
+"""
+
+# The Dask path on a local cluster of 2 worker processes × 1 thread against `--workers 2`, same territories, the
+# figures cached by the cold run; a script file, not `-c`: the cluster's worker processes re-import it
+DASK = r"""
+import json, sys, time
+def main():
+    from distributed import LocalCluster
+    from emploi_lab.batch import run_reports
+    codes, out = sys.argv[1], sys.argv[2]
+    t = time.perf_counter()
+    local = run_reports(None, territories=codes, out=out + "/local", workers=2, progress=False, national=False, fairness=False)
+    t_local = time.perf_counter() - t
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        t = time.perf_counter()
+        dask = run_reports(None, territories=codes, out=out + "/dask", scheduler=cluster.scheduler_address, progress=False,
+                           national=False, fairness=False)
+        t_dask = time.perf_counter() - t
+    print(json.dumps({"reports": len(local.records), "local_workers_2_s": round(t_local, 1), "dask_2x1_s": round(t_dask, 1),
+                      "ratio_dask_to_local": round(t_dask / t_local, 2), "failed": local.failed + dask.failed}))
+if __name__ == "__main__": main()
+"""
+
+
 def child(code: str, *args) -> dict:
     r = subprocess.run([PY, "-c", code, *map(str, args)], capture_output=True, text=True, cwd=ROOT)
     if r.returncode: sys.exit(f"benchmark stage failed:\n{r.stderr[-3000:]}")
@@ -91,6 +138,8 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--naive", default="75,13,2A", help="territories for the naive path ('' to skip)")
     p.add_argument("--keep-data", action="store_true", help="keep data/default (cold = figures + reports)")
+    p.add_argument("--repeat", type=int, default=3, help="warm re-renders into new folders (their spread is printed)")
+    p.add_argument("--dask", type=int, default=12, help="territories for the Dask-vs-local comparison (0 to skip)")
     a = p.parse_args(argv)
     build = ROOT/"reports"/"_build"
     out = Path(tempfile.mkdtemp(prefix="bench-run-"))
@@ -99,15 +148,36 @@ def main(argv=None):
     print("cold run ...", flush=True)
     cold = child(RUN, a.territories, out/"cold", a.workers, 1)
     print(json.dumps(cold, indent=1), flush=True)
-    print("warm run ...", flush=True)
-    warm = child(RUN, a.territories, out/"warm", a.workers, 1)
-    print(json.dumps(warm, indent=1), flush=True)
+    print("kernel floor ...", flush=True)
+    floor = child(FLOOR)
+    print(json.dumps(floor), flush=True)
+    warms = []
+    for i in range(max(1, a.repeat)):
+        print(f"warm run {i + 1}/{a.repeat} (every report re-rendered into a new folder) ...", flush=True)
+        warms.append(child(RUN, a.territories, out/("warm" if i == 0 else f"warm{i}"), a.workers, 1))
+        print(json.dumps(warms[-1], indent=1), flush=True)
+    warm = warms[0]
+    spread = [w["seconds"] for w in warms]
+    # a report's cost: the reports stage × workers / reports (each worker busy the whole stage)
+    per_report = round(warm["timings_s"]["reports"] * a.workers / warm["reports"], 2)
+    ratio = {k: round(per_report / floor[k], 1) for k in ("fresh_kernel_s", "warm_kernel_s")}
     print("warm run in the same folder (unchanged reports kept) ...", flush=True)
     again = child(RUN, a.territories, out/"cold", a.workers, 1)
     print(json.dumps(again, indent=1), flush=True)
     same = _same_tables(out/"cold", out/"warm")
     res = {"territories": a.territories, "workers": a.workers, "cold": cold, "warm": warm, "warm_same_folder": again,
-           "identical_tables": same}
+           "identical_tables": same, "floor": floor, "per_report_s": per_report, "per_report_over_floor": ratio,
+           "warm_runs_s": spread}
+    if a.dask:
+        import random
+        from emploi_lab.referentials import territory_codes
+        codes = ",".join(random.Random(0).sample(territory_codes(), a.dask))
+        print(f"Dask local cluster (2 × 1 thread) vs --workers 2 on {a.dask} territories ...", flush=True)
+        script = out/"bench_dask.py"; script.write_text(DASK)
+        r = subprocess.run([PY, str(script), codes, str(out/"dask")], capture_output=True, text=True, cwd=ROOT)
+        if r.returncode: sys.exit(f"benchmark stage failed:\n{r.stderr[-3000:]}")
+        res["dask"] = json.loads(r.stdout.strip().splitlines()[-1])
+        print(json.dumps(res["dask"]), flush=True)
     if a.naive:
         print(f"naive path on {a.naive} ...", flush=True)
         # side by side, same territories, same moment: the fast path with its figures computed once (cache cleared)
@@ -125,9 +195,13 @@ def main(argv=None):
               f"{101*per_naive/cold['seconds']:.1f}x" if a.territories == "all" else ""))
     (ROOT/"bench"/"results").mkdir(parents=True, exist_ok=True)
     (ROOT/"bench"/"results"/"run.json").write_text(json.dumps(res, indent=1))
-    print(f"cold {cold['seconds']} s (target 600), warm {warm['seconds']} s re-rendering everything, "
-          f"{again['seconds']} s in the same folder (target 300), largest process "
-          f"{max(cold['largest_kernel_max_rss_mb'], warm['largest_kernel_max_rss_mb'])} MB (target 2048), "
+    stages = " · ".join(f"{k} {v} s" for k, v in cold["timings_s"].items())
+    print(f"cold {cold['seconds']} s (target 240: {stages}); warm {warm['seconds']} s re-rendering all {warm['reports']} reports "
+          f"(target 120; {len(spread)} runs: {', '.join(map(str, spread))} s, spread {max(spread) - min(spread):.1f} s); "
+          f"{again['seconds']} s in the same folder (unchanged reports kept)")
+    print(f"a report {per_report} s of a worker; floor (trivial notebook, same machinery) {floor['fresh_kernel_s']} s on a fresh "
+          f"kernel, {floor['warm_kernel_s']} s on a warm one: ratio {ratio['fresh_kernel_s']} and {ratio['warm_kernel_s']} (target 2)")
+    print(f"largest process {max(cold['largest_kernel_max_rss_mb'], warm['largest_kernel_max_rss_mb'])} MB (target 2048), "
           f"identical tables: {same}; outputs in {out}")
 
 

@@ -26,7 +26,7 @@ import emploi_lab
 from .config import InputError, Problem, artifacts_info, load_artifact
 from .french import (NBSP, SECRET, MONTHS_SHORT, axis_formatter, date_fr, fmt_km, fmt_number, fmt_points, month_span,
                                plural, sort_key, territory_phrase, typeset)
-from .maps import colour_bar, draw_france, draw_region, france_figure, new_figure
+from .maps import colour_bar, draw_france, draw_region, france_figure, map_title, new_figure
 from .referentials import load_occupations, load_territories
 from .render import META_MIME
 
@@ -189,9 +189,9 @@ def territory_map(artifacts_dir, territory: str, measure: str = "long_term_share
     fig = new_figure((10, 4.8))
     a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
     sm = draw_france(a1, v, highlight=territory, **lim)
-    a1.set_title("France", fontsize=10)
+    map_title(a1, "France")
     draw_region(a2, v, who["region_code"], lambda x: fmt_number(x, 1) if kind == "share" else _fmt(x, kind), highlight=territory, **lim)
-    a2.set_title(who["region_name"], fontsize=10)
+    map_title(a2, who["region_name"])
     hidden = load_territories().territory.map(v).isna().any()
     colour_bar(fig, sm, _map_label(label, kind), hidden=hidden,
                ax=[a1, a2], shrink=0.7, pad=0.02)

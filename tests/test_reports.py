@@ -197,3 +197,39 @@ def test_runs_html_only_into_an_earlier_pdf_run_lists_only_what_it_made(tiny, tm
     assert not [p for p in manifest["outputs"] if p.endswith(".pdf")]
     assert not list((tmp_path/"run").rglob("*.pdf"))
     for p, h in manifest["outputs"].items(): assert file_sha256(tmp_path/"run"/p) == h, p
+
+
+def _notebook(path: Path, *sources) -> Path:
+    cells = [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {"tags": ["parameters"]} if i == 0 else {},
+              "outputs": [], "source": s} for i, s in enumerate(["x = 0", *sources])]
+    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "python3", "language": "python"}},
+                                "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def _printed(nb: Path) -> str:
+    text = lambda t: "".join(t) if isinstance(t, list) else t  # nbformat stores a stream as a string or a list of lines
+    return "".join(text(o.get("text", "")) for c in json.loads(nb.read_text())["cells"] for o in c.get("outputs", []))
+
+
+def test_warm_kernel_is_reset_between_reports_and_replaced_after_a_failure(tmp_path):
+    "Issue 18: a local worker reuses its kernel, yet no report sees another's variables or folder, and a failure leaves nothing."
+    from papermill.exceptions import PapermillExecutionError
+    from emploi_lab.batch import WarmKernel, execute_report
+    a = _notebook(tmp_path/"a.ipynb", "leak = 41\nimport os\nprint(os.getpid())")
+    b = _notebook(tmp_path/"b.ipynb", "import os\nprint('leak' in dir(), os.getpid(), os.getcwd())")
+    bad = _notebook(tmp_path/"bad.ipynb", "raise RuntimeError('boom')")
+    (tmp_path/"wa").mkdir(); (tmp_path/"wb").mkdir()
+    k = WarmKernel()
+    try:
+        execute_report(a, tmp_path/"wa"/"out.ipynb", {"x": 1}, cwd=tmp_path/"wa", kernel=k)
+        execute_report(b, tmp_path/"wb"/"out.ipynb", {"x": 2}, cwd=tmp_path/"wb", kernel=k)
+        pid_a = _printed(tmp_path/"wa"/"out.ipynb").split()[0]
+        leaked, pid_b, cwd = _printed(tmp_path/"wb"/"out.ipynb").split()
+        assert (leaked, pid_b, cwd) == ("False", pid_a, str((tmp_path/"wb").resolve()))  # same kernel, clean namespace, own folder
+        with pytest.raises(PapermillExecutionError):
+            execute_report(bad, tmp_path/"wa"/"bad.ipynb", {"x": 3}, cwd=tmp_path/"wa", kernel=k)
+        execute_report(b, tmp_path/"wb"/"again.ipynb", {"x": 4}, cwd=tmp_path/"wb", kernel=k)
+        assert _printed(tmp_path/"wb"/"again.ipynb").split()[1] != pid_a  # the failed report's kernel is gone
+    finally:
+        k.replace()
