@@ -38,7 +38,7 @@ def test_fit_matches_lifelines(cli, rossi_csv, tmp_path, ties):
     metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
     if ties == "efron": assert metrics["c_index_fit"] == pytest.approx(ref.concordance_index_, abs=1e-9)
     assert 0.5 < metrics["heldout"]["c_index"] < 0.8 and metrics["heldout"]["ibs"] > 0
-    assert "C-index" in r.stdout
+    assert "indice C" in r.stdout and "hors échantillon" in r.stdout  # the fit line, in French
 
 
 def test_predict_adds_columns(cli, rossi_csv, tmp_path):
