@@ -100,22 +100,17 @@ def main():
     a = ap.parse_args()
     if a.child: return child(a.child[0], int(a.child[1]))
     print("| case | rows | fit/predict s | peak RSS MB (data MB) | notes |\n|---|---|---|---|---|")
+    row = lambda label, n, r, notes="": print(f"| {label} | {n:,} | {r['seconds']:.2f} | {r['peak_mb']:.0f} ({r['data_mb']:.0f}) | {notes} |", flush=True)
     for n in map(int, a.sizes.split(",")):
-        ours = run("ours_efron", n)
-        print(f"| emploi-lab Cox Efron | {n:,} | {ours['seconds']:.2f} | {ours['peak_mb']:.0f} ({ours['data_mb']:.0f}) | {ours['iterations']} Newton steps |", flush=True)
-        br = run("ours_breslow", n)
-        print(f"| emploi-lab Cox Breslow | {n:,} | {br['seconds']:.2f} | {br['peak_mb']:.0f} ({br['data_mb']:.0f}) | |", flush=True)
-        if not a.skip_lifelines:
-            ll = run("lifelines", n)
+        for suffix, label in (("", ""), ("_entry", ", delayed entry")):
+            ours = run("ours_efron" + suffix, n)
+            row(f"emploi-lab Cox Efron{label}", n, ours, f"{ours['iterations']} Newton steps")
+            if not suffix: row("emploi-lab Cox Breslow", n, run("ours_breslow", n))
+            if a.skip_lifelines: continue
+            ll = run("lifelines" + suffix, n)
             diff = np.abs(np.array(ours["coef"]) - ll["coef"])
-            rel = np.max(diff / np.abs(ll["coef"]))
-            print(f"| lifelines CoxPHFitter Efron | {n:,} | {ll['seconds']:.2f} | {ll['peak_mb']:.0f} ({ll['data_mb']:.0f}) | coefficients vs emploi-lab: max absolute difference {diff.max():.1e}, max relative {rel:.1e}; speed-up x{ll['seconds'] / ours['seconds']:.1f} |", flush=True)
-        oe = run("ours_efron_entry", n)
-        print(f"| emploi-lab Cox Efron, delayed entry | {n:,} | {oe['seconds']:.2f} | {oe['peak_mb']:.0f} ({oe['data_mb']:.0f}) | {oe['iterations']} Newton steps |", flush=True)
-        if not a.skip_lifelines:
-            le = run("lifelines_entry", n)
-            diff = np.abs(np.array(oe["coef"]) - le["coef"])
-            print(f"| lifelines CoxPHFitter Efron, delayed entry | {n:,} | {le['seconds']:.2f} | {le['peak_mb']:.0f} ({le['data_mb']:.0f}) | coefficients vs emploi-lab: max absolute difference {diff.max():.1e}; speed-up x{le['seconds'] / oe['seconds']:.1f} |", flush=True)
+            row(f"lifelines CoxPHFitter Efron{label}", n, ll, f"coefficients vs emploi-lab: max absolute difference {diff.max():.1e}, "
+                f"max relative {np.max(diff / np.abs(ll['coef'])):.1e}; speed-up x{ll['seconds'] / ours['seconds']:.1f}")
         pr = run("ours_predict", n)
         print(f"| emploi-lab Cox predict | {n:,} | {pr['seconds']:.2f} | {pr['peak_mb']:.0f} ({pr['data_mb']:.0f}) | {pr['what']} |", flush=True)
     if not a.skip_nonlinear:

@@ -8,6 +8,7 @@ __all__ = ['KERNEL', 'RUN_COMMAND', 'reports_dir', 'WarmKernel', 'execute_report
            'default_run_dir', 'run_reports']
 
 # %% ../nbs/43_batch.ipynb
+import functools
 import hashlib
 import json
 import queue
@@ -47,23 +48,26 @@ class WarmKernel:
     next report starts a new one, so a failed report leaves nothing behind."""
     def __init__(self):
         from jupyter_client.manager import AsyncKernelManager
-        self.km, self.reports = AsyncKernelManager(kernel_name=KERNEL), 0
+        self.km = AsyncKernelManager(kernel_name=KERNEL)  # its kernel starts with the first report
 
-    def replace(self):
-        "Shut the kernel down; the next report starts a fresh one, on a new manager (a shut-down one has lost its sockets)."
-        from jupyter_client.manager import AsyncKernelManager
+    def close(self):
+        "Shut the kernel down, if it runs."
         from jupyter_core.utils import run_sync
         if self.km.has_kernel:
             try: run_sync(self.km.shutdown_kernel)(now=True)
             except Exception: pass  # already dead: nothing to stop
-        self.km, self.reports = AsyncKernelManager(kernel_name=KERNEL), 0
 
+    def replace(self):
+        "Shut the kernel down; the next report starts a fresh one, on a new manager (a shut-down one has lost its sockets)."
+        self.close()
+        self.__init__()
+
+@functools.cache
 def _warm_engine() -> str:
-    "Register (once) papermill's nbclient engine on a caller's kernel; its name."
+    "Register papermill's nbclient engine on a caller's kernel (once per process); its name."
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.utils import remove_args
-    if "emploi-lab-warm" in papermill_engines._engines: return "emploi-lab-warm"
     class Client(PapermillNotebookClient):
         def papermill_execute_cells(self):
             code = (f"get_ipython().run_line_magic('reset', '-f')\nimport os as _os; _os.chdir({self.report_cwd!r}); del _os")
@@ -89,26 +93,20 @@ def execute_report(src, dst, parameters: dict, *, cwd, start_timeout: int = 180,
     "Run notebook `src` with `parameters` into `dst` through papermill's Python API."
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
+    # no save after every cell (a report carries its figures: that is megabytes written 20 times); papermill
+    # still writes the notebook at the end, error banner included
+    # the kernel's own log (unencrypted-TCP notice, "KeyboardInterrupt caught" when papermill stops it) would
+    # print 200 lines per batch on the console; cell errors still reach the notebook, and a dead kernel papermill
+    run = lambda **where: pm.execute_notebook(str(src), str(dst), parameters=parameters, kernel_name=KERNEL, progress_bar=False,
+                                              log_output=False, start_timeout=start_timeout, request_save_on_cell_execute=False,
+                                              extra_arguments=["--log-level=CRITICAL"], **where)
     if kernel is not None:
-        try:
-            nb = pm.execute_notebook(str(src), str(dst), parameters=parameters, kernel_name=KERNEL, engine_name=_warm_engine(),
-                                     km=kernel.km, report_cwd=str(Path(cwd).resolve()), progress_bar=False, log_output=False,
-                                     start_timeout=start_timeout, request_save_on_cell_execute=False,
-                                     extra_arguments=["--log-level=CRITICAL"])
-            kernel.reports += 1
-            return nb
+        try: return run(engine_name=_warm_engine(), km=kernel.km, report_cwd=str(Path(cwd).resolve()))
         except Exception:
             kernel.replace()  # whatever failed, the next report gets a fresh kernel
             raise
     for attempt in range(retries + 1):
-        try:
-            # no save after every cell (a report carries its figures: that is megabytes written 20 times); papermill
-            # still writes the notebook at the end, error banner included
-            # the kernel's own log (unencrypted-TCP notice, "KeyboardInterrupt caught" when papermill stops it) would
-            # print 200 lines per batch on the console; cell errors still reach the notebook, and a dead kernel papermill
-            return pm.execute_notebook(str(src), str(dst), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
-                                       progress_bar=False, log_output=False, start_timeout=start_timeout,
-                                       request_save_on_cell_execute=False, extra_arguments=["--log-level=CRITICAL"])
+        try: return run(cwd=str(cwd))
         except PapermillExecutionError: raise
         except Exception as e:  # dead kernel, start-up timeout: worth one more try
             if attempt == retries or not any(w in f"{type(e).__name__} {e}".lower() for w in ("dead", "died", "timeout", "timed out")): raise
@@ -176,7 +174,12 @@ def inputs_hash(report: str, parameters: dict, formats, renderer: str) -> str:
     h.update(json.dumps([code_version(), parameters, sorted(formats), renderer], sort_keys=True, default=str).encode())
     return h.hexdigest()[:16]
 
-def _map_local(tasks: list, workers: int, warm: bool = True):
+def _failed(task: dict, e: Exception) -> dict:
+    "The status record of a task whose runner raised (`run_report` records its own failures: this is a last resort)."
+    return {"name": task["name"], "report": task["report"], "status": "failed", "error": f"{type(e).__name__}: {e}",
+            "outputs": {}, "seconds": None, "parameters": task["parameters"]}
+
+def _map_local(tasks: list, workers: int):
     "Run `run_report` on each task, at most `workers` at a time, each worker on its warm kernel; yield records as they complete."
     # the reports run in kernel processes (papermill), so threads are enough to drive them, and unlike a process
     # pool they need no `if __name__ == "__main__"` guard in the caller's script; each thread owns its kernel and its
@@ -184,17 +187,16 @@ def _map_local(tasks: list, workers: int, warm: bool = True):
     todo, done = queue.Queue(), queue.Queue()
     for t in tasks: todo.put(t)
     def work():
-        kernel = WarmKernel() if warm else None
+        try: kernel = WarmKernel()
+        except Exception: kernel = None  # no kernel manager here: a fresh kernel per report, as on Dask
         try:
             while True:
                 try: t = todo.get_nowait()
                 except queue.Empty: return
                 try: done.put(run_report(**t, kernel=kernel))
-                except Exception as e:  # run_report records its own failures; this is a last resort
-                    done.put({"name": t["name"], "report": t["report"], "status": "failed", "error": f"{type(e).__name__}: {e}",
-                              "outputs": {}, "seconds": None, "parameters": t["parameters"]})
+                except Exception as e: done.put(_failed(t, e))
         finally:
-            if kernel is not None: kernel.replace()
+            if kernel is not None: kernel.close()
     threads = [threading.Thread(target=work, name=f"report-{i}", daemon=True) for i in range(max(1, min(workers, len(tasks))))]
     for th in threads: th.start()
     for _ in tasks: yield done.get()
@@ -217,9 +219,7 @@ def _map_dask(tasks: list, scheduler: str):
         futs = {client.submit(run_report, **t, key=f"report-{t['name'].replace('/', '-')}-{time.time_ns()}", pure=False): t for t in tasks}
         for f in as_completed(futs):
             try: yield f.result()
-            except Exception as e:
-                t = futs[f]; yield {"name": t["name"], "report": t["report"], "status": "failed", "error": f"{type(e).__name__}: {e}",
-                                    "outputs": {}, "seconds": None, "parameters": t["parameters"]}
+            except Exception as e: yield _failed(futs[f], e)
 
 # %% ../nbs/43_batch.ipynb
 @dataclass
