@@ -221,16 +221,49 @@ def territory_mobility(ctx: MobilityContext,  # the context
                        radius_km: float = 150,  # the accepted radius
                       ) -> pd.DataFrame:
     "Per territory × largest occupations × children: home (rank 0) and the best destinations with terms and explanation."
-    rows = []
-    for home in ctx.territories.index:
-        local = ctx.seekers.loc[home]
-        for rome in local[local >= k].sort_values(ascending=False, kind="stable").index[:n_occupations]:
-            for n in children:
-                sc = suggest_mobility(ctx, home, rome, children=n, radius_km=radius_km, top=n_destinations)
-                rows.append(sc.assign(home=home, rome_code=rome, local_seekers=int(local[rome]), children=n, rank=np.arange(len(sc))))
     cols = ["home", "rome_code", "local_seekers", "children", "rank", "territory", "name", "distance_km", "offers_12m", "offers_per_seeker",
             "tension_index", "vacancy_rate", "childcare_per_100", *TERMS, "score", "explanation"]
-    return pd.concat(rows, ignore_index=True)[cols] if rows else pd.DataFrame(columns=cols)
+    asks = [(home, rome, int(local[rome])) for home in ctx.territories.index for local in [ctx.seekers.loc[home]]
+            for rome in local[local >= k].sort_values(ascending=False, kind="stable").index[:n_occupations]]
+    if not asks or not len(children): return pd.DataFrame(columns=cols)
+    if radius_km <= 0: raise InputError(Problem("--radius-km", "a positive distance in km", found=radius_km))
+    if min(children) < 0: raise InputError(Problem("--children", "a number of children under 3, 0 or more", found=min(children)))
+    # WHY one frame for every question (home × occupation × children) rather than a `suggest_mobility` call each: the time
+    # went to pandas' per-call overhead. Each figure and term below is `score_destinations`' own elementwise expression.
+    terr, occ = {h: check_territory(h, "--territory") for h, _, _ in asks}, {r: check_rome(r, "--rome") for _, r, _ in asks}
+    places = {h: [terr[h], *candidate_territories(ctx, terr[h], radius_km)] for h in terr}
+    ask = np.repeat(np.arange(len(asks)), [len(places[h]) for h, _, _ in asks])  # one row per question × place, home first
+    place = np.concatenate([places[h] for h, _, _ in asks])
+    rome, home = np.array([occ[r] for _, r, _ in asks])[ask], np.array([terr[h] for h, _, _ in asks])[ask]
+    def cell(frame):  # frame[rome][place], 0 for an occupation the data never saw (as `_column`)
+        j = frame.columns.get_indexer(rome)
+        return np.where(j >= 0, frame.to_numpy()[frame.index.get_indexer(place), np.maximum(j, 0)], 0.0)
+    t, first = ctx.territories, np.r_[0, np.flatnonzero(np.diff(ask)) + 1][ask]  # each row's home row
+    offers, seekers = cell(ctx.offers), cell(ctx.seekers)
+    f = pd.DataFrame({"territory": place, "name": t.loc[place, "name"].to_numpy(), "offers_12m": offers, "seekers": seekers,
+                      "offers_per_seeker": (offers + 1) / (seekers + 1), "tension_index": cell(ctx.tension),
+                      "vacancy_rate": t.loc[place, "vacancy_rate"].to_numpy(), "childcare_per_100": t.loc[place, "childcare_per_100"].to_numpy(),
+                      "distance_km": ctx.distance_km.to_numpy()[ctx.distance_km.index.get_indexer(home), ctx.distance_km.columns.get_indexer(place)]})
+    w, gap = MobilityWeights(), lambda col: f[col].to_numpy(float) - f[col].to_numpy(float)[first]
+    log_ops = np.log(f.offers_per_seeker.to_numpy())
+    f["demand"] = w.demand * (log_ops - log_ops[first])
+    f["tension"] = w.tension * gap("tension_index")
+    f["housing"] = w.housing * gap("vacancy_rate") / w.housing_points
+    care, f["distance"] = gap("childcare_per_100"), 0.0 - w.distance * f.distance_km / radius_km
+    f["is_home"], f["ask"] = place == home, ask
+    f = pd.concat([f.assign(children=n, childcare=(w.childcare + w.childcare_per_child * n) * care / w.childcare_points)
+                   for n in children], keys=range(len(children)), names=["answer", None]).reset_index(level=0)
+    f["score"] = f[TERMS].sum(axis=1)
+    f = f[f.is_home | (f.offers_12m > 0)]  # no offer, no proposal
+    f = f.sort_values(["ask", "answer", "is_home", "score", "territory"], ascending=[True, True, False, False, True], kind="stable")
+    f["rank"] = f.groupby(["ask", "answer"]).cumcount()
+    f = f[f["rank"] <= n_destinations].reset_index(drop=True)
+    f["home"], f["rome_code"], f["local_seekers"] = (np.array([a[i] for a in asks], dtype=object)[f.ask] for i in range(3))
+    f["local_seekers"], f["children"] = f.local_seekers.astype(np.int64), f.children.astype(np.int64)
+    home_row = f.index.to_numpy() - f["rank"].to_numpy()
+    f["explanation"] = ["domicile : la référence (chaque terme vaut 0)" if r.is_home else explain_fr(r, f.iloc[h], r.children, radius_km)
+                        for (_, r), h in zip(f.iterrows(), home_row)]
+    return f[cols]
 
 # %% ../nbs/24_mobility.ipynb
 def elsewhere_summary(ctx: MobilityContext,  # the context
@@ -241,16 +274,19 @@ def elsewhere_summary(ctx: MobilityContext,  # the context
                      ) -> pd.DataFrame:
     "Per territory: registered seekers, those whose occupation is in clearly higher demand within reach, and where."
     demand = weights.demand * np.log((ctx.offers + 1) / (ctx.seekers + 1)) + weights.tension * ctx.tension  # territory × rome
+    # arrays read by row position: the frames hold a block per occupation, so each `.loc[rows]` copied hundreds of them
+    D, O, S = demand.to_numpy(), ctx.offers.to_numpy(), ctx.seekers.to_numpy()
     rows = []
     for home in ctx.territories.index:
         dest = candidate_territories(ctx, home, radius_km)
-        seekers = ctx.seekers.loc[home]
+        seekers = S[ctx.seekers.index.get_loc(home)]
         if not dest:
-            rows.append((home, seekers.sum(), 0.0, None)); continue
-        gain = np.where(ctx.offers.loc[dest].to_numpy() > 0, demand.loc[dest].to_numpy() - demand.loc[home].to_numpy()[None, :], -np.inf)
-        moved = seekers.to_numpy() * (gain.max(axis=0) >= margin)
+            rows.append((home, np.nansum(seekers), 0.0, None)); continue
+        gain = np.where(O[ctx.offers.index.get_indexer(dest)] > 0,
+                        D[demand.index.get_indexer(dest)] - D[demand.index.get_loc(home)][None, :], -np.inf)
+        moved = seekers * (gain.max(axis=0) >= margin)
         target = pd.Series(moved, index=np.asarray(dest, dtype=object)[gain.argmax(axis=0)]).groupby(level=0).sum()
-        rows.append((home, seekers.sum(), moved.sum(), target.idxmax() if target.max() > 0 else None))
+        rows.append((home, np.nansum(seekers), moved.sum(), target.idxmax() if target.max() > 0 else None))
     out = pd.DataFrame(rows, columns=["territory", "seekers", "seekers_in_demand_elsewhere", "main_destination"])
     out["share"] = out.seekers_in_demand_elsewhere / out.seekers.where(out.seekers > 0)
     small = (out.seekers < k) | (out.seekers_in_demand_elsewhere < k)
