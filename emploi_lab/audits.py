@@ -140,8 +140,9 @@ def audit_triage(data_dir,                   # dataset folder with emails (and t
                                  found=f"{len(train)} before, {len(test)} within"))
     train = train.sample(min(len(train), max_train), random_state=seed).reset_index(drop=True)
     prep_train, prep_test = prepare(train), prepare(test)
-    model = TriageModel(seed=seed).fit(train, prep_train)
-    pred = model.predict_frame(test, prep_test)
+    model = TriageModel(seed=seed).fit(train, prep_train, category=False)  # urgency 1 is audited: the category model is not needed
+    X_test = model._matrix(prep_test)  # vectorised once: the predictions and the proxies' appointment features
+    pred = model.predict_frame(test, prep_test, X_test)
     groups = audit_groups_fr(_spells_at(data_dir, pd.DataFrame({"seeker_id": test.seeker_id, "at": test.received_at})))
     if "style" in test: groups["style d'écriture"] = _fr(test["style"], STYLES_FR)
     groups = _compared(groups)
@@ -150,7 +151,7 @@ def audit_triage(data_dir,                   # dataset folder with emails (and t
                           intersections=_pairs(groups))
     names = model.feature_names_
     dense = np.flatnonzero([not n.startswith(("w:", "c:")) for n in names])  # the appointment and distress features
-    X = pd.DataFrame(model._matrix(prep_test)[:, dense].toarray(), columns=[feature_label(n) for n in names[dense]])
+    X = pd.DataFrame(X_test[:, dense].toarray(), columns=[feature_label(n) for n in names[dense]])
     proxies, mit, notes = proxies_and_mitigation(audit, groups, X, y_true=y_true, y_score=score, top_k=100 * y_pred.mean(), seed=seed)
     synthetic = bool(read_manifest(data_dir).get("synthetic", False))
     rng = np.random.default_rng(seed)

@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import joblib
@@ -60,15 +61,18 @@ CALM_RE = re.compile(
 BUCKETS = ["none", "past", "d0", "d1", "d2", "d3_7", "d8plus", "nextweek"]
 
 # %% ../nbs/20_triage.ipynb
+_PHONETIC = [(re.compile(p), r) for p, r in [  # in order: k, s and f sounds, mute h, o, e, doubled letters, silent endings
+    (r"qu|q|ck|c(?![eiyh])", "k"), (r"c(?=[eiy])|ss", "s"), (r"ph", "f"), (r"h", ""), (r"eau|au", "o"), (r"ai|ei|e[rz]\b|et\b", "e"),
+    (r"([a-z])\1", r"\1"), (r"(?<=[a-z]{2})[stxdpe]+\b", "")]]
+
 def phonetic_key(text: str, # normalised (lower-case, accent-free) text
                 ) -> str:
     "A sounds-like key of French text: one spelling per sound, doubled and silent final letters dropped, apostrophes joined."
-    out = []
-    for w in re.sub(r"[^a-z' ]+", " ", text).replace("'", "").split():
-        w = re.sub(r"qu|q|ck|c(?![eiyh])", "k", w); w = re.sub(r"c(?=[eiy])|ss", "s", w); w = w.replace("ph", "f").replace("h", "")
-        w = re.sub(r"eau|au", "o", w); w = re.sub(r"ai|ei|e[rz]$|et$", "e", w); w = re.sub(r"(.)\1", r"\1", w)
-        out.append(re.sub(r"(?<=..)[stxdpe]+$", "", w) or w)
-    return " ".join(out)
+    # The rules are meant word by word; they run on the whole text at once (no Python loop over words): the words are
+    # runs of a-z between single spaces, `\b` is a word's end, and no rule matches a space, so no rule reaches across words.
+    key = " ".join(re.sub(r"[^a-z' ]+", " ", text).replace("'", "").split())
+    for pattern, repl in _PHONETIC: key = pattern.sub(repl, key)
+    return key
 
 # %% ../nbs/20_triage.ipynb
 DISTRESS_PHRASES = ["en peux plus", "suis a bout", "veux plus rien", "veux plus vivre", "envie de mourir", "envie de disparaitre",
@@ -93,19 +97,26 @@ def _bucket(appt, received, text):
     return "past" if d < 0 else "d0" if d == 0 else "d1" if d == 1 else "d2" if d == 2 else "d3_7" if d <= 7 else "d8plus"
 
 # %% ../nbs/20_triage.ipynb
+_PREPARED = ["text", "appointment_at", "hour_stated", "bucket", "move", "confirm", "calm", "distress"]
+
+@lru_cache(maxsize=1 << 16)
+def _read(subject: str, body: str, received: datetime, tz) -> tuple:
+    "One email as the model reads it, the values of `_PREPARED` (`tz` is only part of the key: an aware time is read in its zone)."
+    r = read_email(subject, body, received)
+    t = r["text"]
+    return (t, r["appointment_at"], r["hour_stated"], _bucket(r["appointment_at"], received, t),
+            *(bool(p.search(t)) for p in (MOVE_RE, CONFIRM_RE, CALM_RE)), is_distress(t))
+
 def prepare(emails: pd.DataFrame, # emails with received_at, subject, body
            ) -> pd.DataFrame:
     "What the model reads: masked normalised text, the appointment and how soon it is, and lexicon flags."
-    rec = pd.to_datetime(emails["received_at"])
-    rows = [read_email(s, b, r.to_pydatetime()) for s, b, r in zip(emails["subject"].fillna("").astype(str),
-                                                                   emails["body"].fillna("").astype(str), rec)]
-    text = [r["text"] for r in rows]
-    appt = pd.to_datetime(pd.Series([r["appointment_at"] for r in rows], index=emails.index, dtype=object))
-    return pd.DataFrame({"text": text, "appointment_at": appt, "hour_stated": [r["hour_stated"] for r in rows],
-                         "bucket": [_bucket(r["appointment_at"], d.to_pydatetime(), t) for r, d, t in zip(rows, rec, text)],
-                         **{k: [bool(p.search(t)) for t in text] for k, p in
-                            [("move", MOVE_RE), ("confirm", CONFIRM_RE), ("calm", CALM_RE)]}, "distress": [is_distress(t) for t in text]},
-                        index=emails.index)
+    # memoised per email (`_read`, a pure function of subject, body and time): a run reads the same emails several times
+    # (the model's training sample and checks, then the audit's earlier and later months), and reading one is costly
+    rec = (r.to_pydatetime() for r in pd.to_datetime(emails["received_at"]))
+    rows = [_read(s, b, r, r.tzinfo) for s, b, r in zip(emails["subject"].fillna("").astype(str), emails["body"].fillna("").astype(str), rec)]
+    cols = dict(zip(_PREPARED, map(list, zip(*rows)))) if rows else {c: [] for c in _PREPARED}
+    cols["appointment_at"] = pd.to_datetime(pd.Series(cols["appointment_at"], index=emails.index, dtype=object))
+    return pd.DataFrame(cols, index=emails.index)
 
 # %% ../nbs/20_triage.ipynb
 EXTRA_NAMES = [f"appt:{b}" for b in BUCKETS] + [f"move×{b}" for b in BUCKETS] + [f"confirm×{b}" for b in BUCKETS] + \
@@ -151,6 +162,7 @@ def fit(self: TriageModel,
         emails: pd.DataFrame,     # labelled emails: received_at, subject, body, urgency, category
         prep: pd.DataFrame = None, # their `prepare` output, when already computed
         progress=None,            # callback(step, fraction) told how far training is
+        *, category: bool = True, # fit the category model too (without it, predictions carry only the distress rule's category)
        ):
     "Fit on `emails` labelled with `urgency` and `category`; `progress(step, fraction)` is told how far it is; returns self."
     progress = progress or _quiet
@@ -168,8 +180,9 @@ def fit(self: TriageModel,
     yu, yc = emails["urgency"].astype(int).to_numpy(), emails["category"].astype(str).to_numpy()
     progress("modèle d'urgence", .45)
     self.urgency_lr_ = LogisticRegression(C=self.C, max_iter=3000, random_state=self.seed).fit(X, yu)
-    progress("modèle de catégorie", .7)
-    self.category_lr_ = LogisticRegression(C=self.C, max_iter=3000, random_state=self.seed).fit(X, yc)
+    if category:
+        progress("modèle de catégorie", .7)
+        self.category_lr_ = LogisticRegression(C=self.C, max_iter=3000, random_state=self.seed).fit(X, yc)
     self.threshold_ = .5  # until `train_model` chooses one for precision on hand-written emails
     progress("terminé", 1.)
     return self
@@ -191,17 +204,18 @@ def choose_threshold(p_urgent: np.ndarray,   # P(urgency 1) of labelled emails
 def predict_frame(self: TriageModel,
                   emails: pd.DataFrame,      # emails with received_at, subject, body
                   prep: pd.DataFrame = None, # their `prepare` output, when already computed
+                  X = None,                  # their features (`_matrix(prep)`), when already computed
                  ) -> pd.DataFrame:
     "p_urgent, urgency, category, appointment_at, hour_stated, distress for each email (same index)."
     check_is_fitted(self, "urgency_lr_")
     prep = prepare(emails) if prep is None else prep
-    X = self._matrix(prep)
+    X = self._matrix(prep) if X is None else X
     proba, cls = self.urgency_lr_.predict_proba(X), list(self.urgency_lr_.classes_)
     p1 = proba[:, cls.index(1)]
     rest = np.where(proba[:, cls.index(2)] >= proba[:, cls.index(3)], 2, 3)
     distress = prep["distress"].to_numpy()
     urgency = np.where((p1 >= self.threshold_) | distress, 1, rest)
-    category = np.where(distress, "detresse", self.category_lr_.predict(X))
+    category = np.where(distress, "detresse", self.category_lr_.predict(X) if hasattr(self, "category_lr_") else None)
     return pd.DataFrame({"p_urgent": p1.round(4), "urgency": urgency.astype(int), "category": category,
                          "appointment_at": prep["appointment_at"], "hour_stated": prep["hour_stated"], "distress": distress},
                         index=emails.index)
