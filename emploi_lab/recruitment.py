@@ -12,6 +12,7 @@ __all__ = ['FEATURES', 'CATEGORICAL', 'MIN_HISTORY', 'INTERVAL_EDGES', 'LEVEL_GR
 
 # %% ../nbs/22_recruitment.ipynb
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -223,19 +224,22 @@ def backtest(panel: pd.DataFrame,  # monthly offers (`monthly_offers`)
              horizon: int = 3,  # months ahead
              *, n_origins: int = 4,  # origins tried, latest first
              step: int = 3,  # months between origins
+             n_jobs: int = 2,  # origins fitted side by side (threads)
              **model_args,  # `OfferForecaster` parameters
             ) -> pd.DataFrame:
     "Rolling-origin backtest: one row per origin × series with actual, learned and seasonal-naive forecasts, and the offers of the 12 months up to the origin (`history_12_months`)."
-    Y, rows, arrays = panel.to_numpy(dtype="float64"), [], PanelArrays(panel)
+    Y, arrays = panel.to_numpy(dtype="float64"), PanelArrays(panel)
     origins = backtest_origins(panel.shape[1], horizon, n_origins, step)
     if not origins: raise InputError(Problem("offers", f"at least {MIN_HISTORY + 2 * horizon} months of offers for a {horizon}-month backtest", found=f"{panel.shape[1]} months"))
-    for o in origins:
-        model = OfferForecaster(horizon, **model_args).fit(panel, last_origin=o - horizon, arrays=arrays)
-        mean = model.predict_mean(panel, o, arrays)
-        rows.append(pd.DataFrame({
+    def fold(o):  # one origin, learned from what was known `horizon` months before it
+        mean = OfferForecaster(horizon, **model_args).fit(panel, last_origin=o - horizon, arrays=arrays).predict_mean(panel, o, arrays)
+        return pd.DataFrame({
             "origin": panel.columns[o], "actual": window_sum(Y, o + 1, o + 1 + horizon), "learned": poisson.ppf(0.5, mean),
             "learned_mean": mean, "seasonal_naive": seasonal_naive(Y, o, horizon), "zero": 0.0,
-            "scale": mase_scale(Y, o) * horizon, "history_12_months": window_sum(Y, o - 11, o + 1)}, index=panel.index))
+            "scale": mase_scale(Y, o) * horizon, "history_12_months": window_sum(Y, o - 11, o + 1)}, index=panel.index)
+    # The folds are independent fits: threads run them side by side, as the boosting's Cython releases the GIL. Each fit
+    # keeps its own `n_threads` (the OpenMP limit is per calling thread), so each is the same as fitted alone.
+    with ThreadPoolExecutor(max(1, n_jobs)) as pool: rows = list(pool.map(fold, origins))
     return pd.concat(rows).reset_index()
 
 def mase_summary(bt: pd.DataFrame,  # a `backtest` frame
