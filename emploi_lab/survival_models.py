@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from sksurv.ensemble import RandomSurvivalForest
 
-from .survival_cox import breslow_baseline, newton, small_pages, take_rows, warm_start
+from .survival_cox import breslow_baseline, breslow_baselines, newton, small_pages, take_rows, warm_start
 from .survival_target import check_array_survival, sksurv_target
 
 # %% ../nbs/21e_survival_models.ipynb
@@ -138,11 +138,8 @@ def _draw(self: CoxPHModel, X, time, event, entry):
     "Coefficient draws from N(coef, cov) and the Breslow baseline of each, on the fitted event times."
     rng = np.random.default_rng(self.random_state)
     self.coef_draws_ = rng.multivariate_normal(self.coef_, self.cov_, size=self.n_draws, method="cholesky")
-    H = np.empty((self.n_draws, len(self.event_times_)))
-    for i, b in enumerate(self.coef_draws_):
-        t, h = breslow_baseline((X - self.mean_) @ b - self.eta_shift_, time, event, entry)
-        H[i] = h
-    self.baseline_draws_ = H
+    Xa = X - self.mean_  # centred once for all draws
+    _, self.baseline_draws_ = breslow_baselines((Xa @ b - self.eta_shift_ for b in self.coef_draws_), time, event, entry)
 
 # %% ../nbs/21e_survival_models.ipynb
 @patch
