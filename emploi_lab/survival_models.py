@@ -222,32 +222,35 @@ def _incidence(e1, B1, e2, B2, grid, times, median=False, block=256):
     F(t) = Σ_{u ≤ t} S(u⁻)(1 − exp(−ΔH1(u))), S = exp(−H1 − H2): the discrete-time product-limit form, each step a
     probability. The rows × grid products are the cost, so they are built a block of grid points at a time and only as
     far as needed: the step function at t reads the grid up to t, and a median only until every row has crossed one half
-    (most rows cross long before the last event time). Each block repeats the full-grid arithmetic operation for operation
-    (the running sum enters as its first term), so the result does not depend on `block`."""
+    (most rows cross long before the last event time; a row leaves the scan once it has, in every draw). Each block
+    repeats the full-grid arithmetic operation for operation (the running sum enters as its first term) and rows never
+    mix, so the result depends neither on `block` nor on which rows are still scanned."""
     need = np.searchsorted(grid, np.asarray(times, dtype=float), side="right") - 1  # grid point read at each time (−1: none)
     e1, e2, B1, B2 = np.asarray(e1)[..., None], np.asarray(e2)[..., None], B1[..., None, :], B2[..., None, :]
     shape = np.broadcast_shapes(e1.shape, B1.shape)[:-1]
     F, med, done = np.zeros(shape + (len(need),)), np.full(shape, np.inf), np.zeros(shape, bool)
     H1_prev, S_prev, F_prev = np.zeros(shape), np.ones(shape), np.zeros(shape)  # at the grid point before the block
-    last = need.max(initial=-1)
+    last, act = need.max(initial=-1), np.arange(shape[-1])  # rows still scanned
     for lo in range(0, len(grid) if median else last + 1, block):
-        H1 = e1 * B1[..., lo:lo + block]
-        step = np.diff(H1, axis=-1, prepend=H1_prev[..., None])  # ΔH1
-        H1_prev = H1[..., -1].copy()
-        S = H1; S += e2 * B2[..., lo:lo + block]; np.negative(S, out=S); np.exp(S, out=S)  # in place: no further rows × grid copy
+        H1 = e1[..., act, :] * B1[..., lo:lo + block]
+        step = np.diff(H1, axis=-1, prepend=H1_prev[..., act, None])  # ΔH1
+        H1_prev[..., act] = H1[..., -1]
+        S = H1; S += e2[..., act, :] * B2[..., lo:lo + block]; np.negative(S, out=S); np.exp(S, out=S)  # in place: no further rows × grid copy
         np.negative(step, out=step); np.exp(step, out=step); np.subtract(1, step, out=step)
-        step[..., 0] *= S_prev; step[..., 1:] *= S[..., :-1]
-        step[..., 0] += F_prev
+        step[..., 0] *= S_prev[..., act]; step[..., 1:] *= S[..., :-1]
+        step[..., 0] += F_prev[..., act]
         Fb = np.cumsum(step, axis=-1, out=step)
-        S_prev, F_prev = S[..., -1].copy(), Fb[..., -1].copy()
-        at = (need >= lo) & (need < lo + Fb.shape[-1])
-        F[..., at] = Fb[..., need[at] - lo]
+        S_prev[..., act], F_prev[..., act] = S[..., -1], Fb[..., -1]
+        at = np.flatnonzero((need >= lo) & (need < lo + Fb.shape[-1]))
+        F[..., act[:, None], at] = Fb[..., need[at] - lo]
         if median:
-            half = Fb >= 0.5
-            new = ~done & half.any(-1)
-            med[new] = grid[lo + half.argmax(-1)][new]
-            done |= new
-            if done.all() and lo + block > last: break
+            half, was, m = Fb >= 0.5, done[..., act], med[..., act]
+            new = ~was & half.any(-1)
+            m[new] = grid[lo + half.argmax(-1)][new]
+            med[..., act], done[..., act] = m, was | new
+            if lo + block > last:  # every time asked is read: a row whose median is known in every draw is finished
+                act = act[~(was | new).reshape(-1, len(act)).all(0)]
+                if not len(act): break
     return (F, med) if median else F
 
 @patch
