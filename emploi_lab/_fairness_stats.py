@@ -140,10 +140,10 @@ def cumulative_incidence(time, event, horizons, entry=None, competing=None) -> n
 def harrell_c(time, event, risk) -> float:
     "Harrell's C-index (higher `risk` = event sooner) by pairwise comparison: for samples of a few thousand rows."
     t, e, r = np.asarray(time, float), np.asarray(event, bool), np.asarray(risk, float)
-    comparable = e[:, None] & (t[:, None] < t[None, :])
-    n = comparable.sum()
+    comparable = t[e, None] < t[None, :]  # only a row with an event opens a pair: events × rows, not rows × rows
+    n = np.count_nonzero(comparable)
     if not n: return np.nan
-    return float(((comparable & (r[:, None] > r[None, :])).sum() + 0.5 * (comparable & (r[:, None] == r[None, :])).sum()) / n)
+    return float((np.count_nonzero(comparable & (r[e, None] > r[None, :])) + 0.5 * np.count_nonzero(comparable & (r[e, None] == r[None, :]))) / n)
 
 # %% ../nbs/30b_fairness_stats.ipynb
 def censoring_survival(time, event, competing=None):
@@ -159,13 +159,14 @@ def censoring_survival(time, event, competing=None):
         return np.where(i >= 0, s[np.maximum(i, 0)], 1.0)
     return G
 
-def ipcw_brier(time, event, predicted, horizon: float, G, competing=None) -> float:
+def ipcw_brier(time, event, predicted, horizon: float, G, competing=None,
+               G_time=None) -> float:  # `G(time)` if already known: a bootstrap evaluates it once for all its resamples
     "IPCW Brier score of `predicted` P(event by `horizon`), censoring survival `G` from `censoring_survival`."
     time, event, p = np.asarray(time, float), np.asarray(event, bool), np.asarray(predicted, float)
     other = np.zeros_like(event) if competing is None else np.asarray(competing, bool) & ~event
     hit = event & (time <= horizon)
     known = hit | (other & (time <= horizon)) | (time > horizon)
     with np.errstate(invalid="ignore", divide="ignore"):
-        w = np.where(time <= horizon, 1 / G(time), 1 / G(np.full_like(time, horizon)))
+        w = np.where(time <= horizon, 1 / (G(time) if G_time is None else G_time), 1 / G(horizon))
     w = np.where(known, w, 0.0)
     return float(np.sum(w * (hit - p) ** 2) / len(time)) if len(time) else np.nan

@@ -137,13 +137,16 @@ def _competing_shap(model, X, background, horizons):
     e1, e2 = (linear_shap(m.coef_, X, background, intercept=-m.mean_ @ m.coef_) for m in (model.employment_, model.other_))
     a1, a0 = e1.values.sum(1) + e1.base_values, e1.base_values
     b1, b0 = e2.values.sum(1) + e2.base_values, e2.base_values
-    H1, H2 = model.employment_._cumhaz(model.event_times_), model.other_._cumhaz(model.event_times_)
-    F = lambda a, b: _incidence(np.exp(a - model.employment_.eta_shift_)[:, None] * H1, np.exp(b - model.other_.eta_shift_)[:, None] * H2,
-                                model.event_times_, horizons)
-    c1 = 0.5 * ((F(a1, b0) - F(a0, b0)) + (F(a1, b1) - F(a0, b1)))  # exact Shapley of a two-player game
-    c2 = F(a1, b1) - F(a0, b0) - c1
+    B1, B2 = model.employment_._cumhaz(model.event_times_), model.other_._cumhaz(model.event_times_)
+    F = lambda a, b: _incidence(np.exp(a - model.employment_.eta_shift_), B1, np.exp(b - model.other_.eta_shift_), B2, model.event_times_, horizons)
+    # the base scores are the background's mean scores, the same for every row (`linear_shap`): their incidence is one row's
+    same = len(a0) > 0 and (a0 == a0[0]).all() and (b0 == b0[0]).all()
+    f00 = np.broadcast_to(F(a0[:1], b0[:1]), (len(a0), len(horizons))) if same else F(a0, b0)
+    f11 = F(a1, b1)
+    c1 = 0.5 * ((F(a1, b0) - f00) + (f11 - F(a0, b1)))  # exact Shapley of a two-player game
+    c2 = f11 - f00 - c1
     share = lambda phi, d, c: phi[:, :, None] * (c / np.where(np.abs(d) < 1e-12, 1.0, d)[:, None])[:, None, :]
-    return share(e1.values, a1 - a0, c1) + share(e2.values, b1 - b0, c2), F(a0, b0)
+    return share(e1.values, a1 - a0, c1) + share(e2.values, b1 - b0, c2), f00.copy()
 
 # %% ../nbs/30_explain.ipynb
 def concept_values(e: shap.Explanation, concept=feature_concept) -> pd.DataFrame:  # a time or risk explanation; feature → factor

@@ -31,8 +31,8 @@ def _predictions(predicted, horizon) -> dict:
     return {float(horizon): np.asarray(predicted, float)}
 
 # %% ../nbs/30e_survival_fairness.ipynb
-def _group_metrics(i, time, event, entry, competing, risk, preds, G, c_rows=None) -> dict:
-    "{(metric, horizon): value} of the rows `i` (NaN where not computable); the C-index on the first `c_rows` of them if given."
+def _group_metrics(i, time, event, entry, competing, risk, preds, G, G_time, c_rows=None) -> dict:
+    "{(metric, horizon): value} of the rows `i` (NaN where not computable); the C-index on the first `c_rows` of them if given; `G_time` is G(time) of all rows."
     out = {}
     if risk is not None:
         j = i if c_rows is None else i[:c_rows]
@@ -47,7 +47,7 @@ def _group_metrics(i, time, event, entry, competing, risk, preds, G, c_rows=None
         for h, o in zip(hs, obs):
             p = float(np.mean(preds[h][i]))
             out.update({("predicted", h): p, ("observed", h): float(o), ("calibration_gap", h): p - float(o),
-                        ("brier", h): ipcw_brier(time[i], event[i], preds[h][i], h, G, None if competing is None else competing[i])})
+                        ("brier", h): ipcw_brier(time[i], event[i], preds[h][i], h, G, None if competing is None else competing[i], G_time[i])})
     return out
 
 # %% ../nbs/30e_survival_fairness.ipynb
@@ -91,7 +91,8 @@ def survival_audit(*, time,                   # days from registration (or entry
     entry, competing, risk, preds = arr(entry), arr(competing, bool), arr(risk_score), _predictions(predicted, horizon)
     if risk is None and not preds: raise ValueError(ERR_NOTHING)
     G = censoring_survival(time, event, competing)
-    f = lambda i, c=None: _group_metrics(i, time, event, entry, competing, risk, preds, G, c)
+    G_time = G(time)  # once: every group and resample reads its rows' weights from it
+    f = lambda i, c=None: _group_metrics(i, time, event, entry, competing, risk, preds, G, G_time, c)
     rng, rows = np.random.default_rng(seed), []
     for name, cols in _view_groups(s, intersections):
         keys = s[cols].agg(" & ".join, axis=1) if cols else pd.Series("all", index=s.index)

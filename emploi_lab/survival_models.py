@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from sksurv.ensemble import RandomSurvivalForest
 
-from .survival_cox import breslow_baseline, newton, small_pages, take_rows, warm_start
+from .survival_cox import breslow_baseline, breslow_baselines, newton, small_pages, take_rows, warm_start
 from .survival_target import check_array_survival, sksurv_target
 
 # %% ../nbs/21e_survival_models.ipynb
@@ -138,11 +138,8 @@ def _draw(self: CoxPHModel, X, time, event, entry):
     "Coefficient draws from N(coef, cov) and the Breslow baseline of each, on the fitted event times."
     rng = np.random.default_rng(self.random_state)
     self.coef_draws_ = rng.multivariate_normal(self.coef_, self.cov_, size=self.n_draws, method="cholesky")
-    H = np.empty((self.n_draws, len(self.event_times_)))
-    for i, b in enumerate(self.coef_draws_):
-        t, h = breslow_baseline((X - self.mean_) @ b - self.eta_shift_, time, event, entry)
-        H[i] = h
-    self.baseline_draws_ = H
+    Xa = X - self.mean_  # centred once for all draws
+    _, self.baseline_draws_ = breslow_baselines((Xa @ b - self.eta_shift_ for b in self.coef_draws_), time, event, entry)
 
 # %% ../nbs/21e_survival_models.ipynb
 @patch
@@ -217,23 +214,53 @@ class CauseSpecificCoxModel(SurvivalMixin, BaseEstimator):
         return self.employment_._survival(X, times)
 
 # %% ../nbs/21e_survival_models.ipynb
-def _incidence(H1, H2, grid, times):
-    "Cumulative incidence of cause 1 at `times` from cumulative hazards (…, len(grid)) on the sorted `grid`."
-    S = np.exp(-(H1 + H2))
-    lag = np.concatenate([np.ones(S.shape[:-1] + (1,)), S[..., :-1]], axis=-1)
-    dH1 = np.diff(np.concatenate([np.zeros(H1.shape[:-1] + (1,)), H1], axis=-1), axis=-1)
-    F = np.cumsum(lag * (1 - np.exp(-dH1)), axis=-1)  # discrete-time product-limit form: each step stays a probability
-    i = np.searchsorted(grid, np.asarray(times, dtype=float), side="right") - 1
-    return np.where(i >= 0, F[..., np.maximum(i, 0)], 0.0)
+def _incidence(e1, B1, e2, B2, grid, times, median=False, block=256):
+    """Cumulative incidence of cause 1 at `times`, (…, len(times)), with `median` also the first `grid` time it reaches one
+    half (inf: never), for cumulative hazards H_k = e_k ⊗ B_k: relative hazards `e1`, `e2` (rows,) or (draws, rows) and
+    baselines `B1`, `B2` on the sorted `grid`, (len(grid),) or (draws, len(grid)).
+
+    F(t) = Σ_{u ≤ t} S(u⁻)(1 − exp(−ΔH1(u))), S = exp(−H1 − H2): the discrete-time product-limit form, each step a
+    probability. The rows × grid products are the cost, so they are built a block of grid points at a time and only as
+    far as needed: the step function at t reads the grid up to t, and a median only until every row has crossed one half
+    (most rows cross long before the last event time; a row leaves the scan once it has, in every draw). Each block
+    repeats the full-grid arithmetic operation for operation (the running sum enters as its first term) and rows never
+    mix, so the result depends neither on `block` nor on which rows are still scanned."""
+    need = np.searchsorted(grid, np.asarray(times, dtype=float), side="right") - 1  # grid point read at each time (−1: none)
+    e1, e2, B1, B2 = np.asarray(e1)[..., None], np.asarray(e2)[..., None], B1[..., None, :], B2[..., None, :]
+    shape = np.broadcast_shapes(e1.shape, B1.shape)[:-1]
+    F, med, done = np.zeros(shape + (len(need),)), np.full(shape, np.inf), np.zeros(shape, bool)
+    H1_prev, S_prev, F_prev = np.zeros(shape), np.ones(shape), np.zeros(shape)  # at the grid point before the block
+    last, act = need.max(initial=-1), np.arange(shape[-1])  # rows still scanned
+    for lo in range(0, len(grid) if median else last + 1, block):
+        H1 = e1[..., act, :] * B1[..., lo:lo + block]
+        step = np.diff(H1, axis=-1, prepend=H1_prev[..., act, None])  # ΔH1
+        H1_prev[..., act] = H1[..., -1]
+        S = H1; S += e2[..., act, :] * B2[..., lo:lo + block]; np.negative(S, out=S); np.exp(S, out=S)  # in place: no further rows × grid copy
+        np.negative(step, out=step); np.exp(step, out=step); np.subtract(1, step, out=step)
+        step[..., 0] *= S_prev[..., act]; step[..., 1:] *= S[..., :-1]
+        step[..., 0] += F_prev[..., act]
+        Fb = np.cumsum(step, axis=-1, out=step)
+        S_prev[..., act], F_prev[..., act] = S[..., -1], Fb[..., -1]
+        at = np.flatnonzero((need >= lo) & (need < lo + Fb.shape[-1]))
+        F[..., act[:, None], at] = Fb[..., need[at] - lo]
+        if median:
+            half, was, m = Fb >= 0.5, done[..., act], med[..., act]
+            new = ~was & half.any(-1)
+            m[new] = grid[lo + half.argmax(-1)][new]
+            med[..., act], done[..., act] = m, was | new
+            if lo + block > last:  # every time asked is read: a row whose median is known in every draw is finished
+                act = act[~(was | new).reshape(-1, len(act)).all(0)]
+                if not len(act): break
+    return (F, med) if median else F
 
 @patch
-def _cum_hazards(self: CauseSpecificCoxModel, X, draws=False):
-    "Cumulative hazards of employment and of the other exits on `event_times_`: (rows, grid), or (draws, rows, grid)."
+def _hazard_factors(self: CauseSpecificCoxModel, X, draws=False):
+    "(e1, B1, e2, B2): relative hazards (rows,) and baselines on `event_times_` of employment and the other exits; with `draws`, per coefficient draw."
     out = []
     for m in (self.employment_, self.other_):
         Xa = validate_data(m, X, dtype=np.float64, reset=False) - m.mean_
-        if draws: out.append(np.exp((Xa @ m.coef_draws_.T).T - m.eta_shift_)[:, :, None] * m._cumhaz(self.event_times_, m.baseline_draws_)[:, None, :])
-        else: out.append(np.exp(Xa @ m.coef_ - m.eta_shift_)[:, None] * m._cumhaz(self.event_times_)[None, :])
+        if draws: out += [np.exp((Xa @ m.coef_draws_.T).T - m.eta_shift_), m._cumhaz(self.event_times_, m.baseline_draws_)]
+        else: out += [np.exp(Xa @ m.coef_ - m.eta_shift_), m._cumhaz(self.event_times_)]
     return out
 
 @patch
@@ -242,7 +269,7 @@ def predict_cumulative_incidence(self: CauseSpecificCoxModel, X, times):
     check_is_fitted(self)
     times = np.asarray(times, dtype=float)
     n, sub = len(X), (lambda r: X.iloc[r] if hasattr(X, "iloc") else X[r])
-    return np.concatenate([_incidence(*self._cum_hazards(sub(r)), self.event_times_, times)  # rows × event times stays small
+    return np.concatenate([_incidence(*self._hazard_factors(sub(r)), self.event_times_, times)
                            for r in np.array_split(np.arange(n), max(1, n // 5000))]) if n else np.zeros((0, len(times)))
 
 @patch
@@ -254,23 +281,20 @@ def predict_employment_probability(self: CauseSpecificCoxModel, X, horizons=(91,
 @patch
 def predict_median_time(self: CauseSpecificCoxModel, X):
     "First day the cumulative incidence of employment reaches one half; `inf` when it never does ('non atteint')."
-    out = []
-    for r in np.array_split(np.arange(len(X)), max(1, len(X) // 5000)):
-        F = self.predict_cumulative_incidence(X.iloc[r] if hasattr(X, "iloc") else X[r], self.event_times_)
-        out.append(np.where((F >= 0.5).any(1), self.event_times_[(F >= 0.5).argmax(1)], np.inf))
-    return np.concatenate(out)
+    check_is_fitted(self)
+    sub = lambda r: X.iloc[r] if hasattr(X, "iloc") else X[r]
+    return np.concatenate([_incidence(*self._hazard_factors(sub(r)), self.event_times_, (), median=True)[1]
+                           for r in np.array_split(np.arange(len(X)), max(1, len(X) // 5000))])
 
 @patch
 def predict_interval(self: CauseSpecificCoxModel, X, horizons=(183, 365), alpha: float = 0.05) -> pd.DataFrame:
     "Median and cumulative incidence of employment at each horizon with (1 − alpha) intervals over the coefficient draws."
     check_is_fitted(self.employment_, "coef_draws_")
     q = lambda a: np.quantile(a, [alpha / 2, 1 - alpha / 2], axis=0, method="inverted_cdf")  # no interpolation: inf stays inf
-    idx = np.searchsorted(self.event_times_, np.asarray(horizons, dtype=float), side="right") - 1
     parts = []
-    for rows in np.array_split(np.arange(len(X)), max(1, len(X) // 50)):  # draws × rows × times stays small
-        F = _incidence(*self._cum_hazards(X.iloc[rows] if hasattr(X, "iloc") else X[rows], draws=True), self.event_times_, self.event_times_)
-        med = np.where((F >= 0.5).any(2), self.event_times_[(F >= 0.5).argmax(2)], np.inf)
-        parts.append(np.stack([*q(med), *(b for i in idx for b in q(F[:, :, i] if i >= 0 else np.zeros(F.shape[:2])))], axis=1))
+    for rows in np.array_split(np.arange(len(X)), max(1, len(X) // 50)):  # draws × rows × block stays small
+        F, med = _incidence(*self._hazard_factors(X.iloc[rows] if hasattr(X, "iloc") else X[rows], draws=True), self.event_times_, horizons, median=True)
+        parts.append(np.stack([*q(med), *(b for k in range(F.shape[-1]) for b in q(F[:, :, k]))], axis=1))
     bounds = np.concatenate(parts)
     out = {"median_time": self.predict_median_time(X), "median_time_low": bounds[:, 0], "median_time_high": bounds[:, 1]}
     for k, (col, p) in enumerate(self.predict_employment_probability(X, horizons).items()):
