@@ -70,7 +70,7 @@ def risk_sets(X,             # features, rows sorted by descending `time`
     n = len(time)
     starts, distinct = _groups(time)
     G, size = len(starts), np.diff(np.r_[starts, n])
-    gid, d = np.repeat(np.arange(G), size), np.add.reduceat(event, starts)  # time group of each row, events per group
+    gid, d = np.repeat(np.arange(G), size), np.add.reduceat(event, starts, dtype=float)  # time group of each row, events per group
     j = np.repeat(np.arange(G), d.astype(np.int64))  # one entry per event: its time group
     ev = np.flatnonzero(event)                       # the event rows, by time as well: row ev[k] is in group j[k]
     idx = np.int32 if 2 * n < 2**31 else np.int64    # 32-bit indices: half the index traffic of a product
