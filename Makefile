@@ -4,6 +4,11 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Wheels only: pip refuses to build any dependency from source (no compiler needed, no build time, the binaries that
+# were tested). The project itself is still built editable from this folder (pip's format control covers index
+# packages, not a local path). The one pinned dependency PyPI ships as source only, lifelines' pure-Python
+# autograd-gamma, is a wheel in wheels/ (how it was made: wheels/README.md).
+PIP := $(PY) -m pip install -q --only-binary=:all: --find-links wheels
 
 .PHONY: run test lab export check-export bench install refs params lock
 
@@ -25,10 +30,10 @@ lab: $(STAMP)
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml settings.ini constraints.txt
+$(STAMP): pyproject.toml settings.ini constraints.txt $(wildcard wheels/*.whl)
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q -c constraints.txt pip
-	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	$(PIP) -c constraints.txt pip
+	$(PIP) -c constraints.txt -e ".[dev]"
 	$(PY) -m ipykernel install --sys-prefix --name emploi-lab --display-name emploi-lab >/dev/null
 	touch $(STAMP)
 
@@ -42,12 +47,12 @@ check-export: $(STAMP)
 	$(PY) tools/check_export.py
 
 bench: $(STAMP)
-	$(PY) -m pip install -q -c constraints.txt -e ".[dev,bench]"
+	$(PIP) -c constraints.txt -e ".[dev,bench]"
 	set -e; for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f; done
 
 # the versions a fresh clone installs (constraints.txt): rewrite it after changing dependencies in pyproject.toml
 lock: $(STAMP)
-	$(PY) -m pip install -q -e ".[dev,bench]"
+	$(PIP) -e ".[dev,bench]"
 	{ echo "# Versions tested with emploi-lab on Python 3.11 (pip constraints: \`pip install -c constraints.txt -e .[dev]\`)."; \
 	  echo "# Regenerate after changing dependencies: make lock"; echo "pip==$$($(PY) -m pip --version | cut -d' ' -f2)"; \
 	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt
