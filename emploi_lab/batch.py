@@ -45,14 +45,22 @@ class WarmKernel:
     first cell (start-up, pandas and matplotlib imports, fonts, the référentiel's geometries); a warm one pays it once
     per worker. Papermill runs each report on it through nbclient's `km=` (no other API reuses a kernel); before
     each report its namespace is reset (`%reset -f`) and its folder set; after any failure it is shut down and the
-    next report starts a new one, so a failed report leaves nothing behind."""
+    next report starts a new one, so a failed report leaves nothing behind. Its client (`kc`, the connection) is kept
+    too: a new one waits 0.2 s for the kernel's output channel to fall silent (jupyter_client's `wait_for_ready`),
+    a fifth of a trivial notebook's cost; nbclient reads only the messages answering its own requests, so nothing of
+    the previous report can reach the next."""
     def __init__(self):
         from jupyter_client.manager import AsyncKernelManager
         self.km = AsyncKernelManager(kernel_name=KERNEL)  # its kernel starts with the first report
+        self.kc = None  # its client, connected by the first report
 
     def close(self):
         "Shut the kernel down, if it runs."
         from jupyter_core.utils import run_sync
+        if self.kc is not None:
+            try: self.kc.stop_channels()
+            except Exception: pass  # already closed
+            self.kc = None
         if self.km.has_kernel:
             try: run_sync(self.km.shutdown_kernel)(now=True)
             except Exception: pass  # already dead: nothing to stop
@@ -78,13 +86,12 @@ def _warm_engine() -> str:
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
                                      start_timeout=60, execution_timeout=None, **kwargs):
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            cwd = kwargs.pop("report_cwd")
+            cwd, warm = kwargs.pop("report_cwd"), kwargs.pop("warm")
             c = Client(nb_man, kernel_name=kernel_name, startup_timeout=start_timeout, timeout=execution_timeout,
                        log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
-            c.report_cwd = cwd
+            c.report_cwd, c.kc = cwd, warm.kc  # the worker's connection, if a report opened it (else nbclient does)
             try: return c.execute()
-            finally:
-                if c.kc is not None: c.kc.stop_channels()  # the kernel stays; this report's connection to it goes
+            finally: warm.kc = c.kc  # kept for the next report (closed with the kernel after a failure)
     papermill_engines.register("emploi-lab-warm", Engine)
     return "emploi-lab-warm"
 
@@ -101,7 +108,7 @@ def execute_report(src, dst, parameters: dict, *, cwd, start_timeout: int = 180,
                                               log_output=False, start_timeout=start_timeout, request_save_on_cell_execute=False,
                                               extra_arguments=["--log-level=CRITICAL"], **where)
     if kernel is not None:
-        try: return run(engine_name=_warm_engine(), km=kernel.km, report_cwd=str(Path(cwd).resolve()))
+        try: return run(engine_name=_warm_engine(), km=kernel.km, warm=kernel, report_cwd=str(Path(cwd).resolve()))
         except Exception:
             kernel.replace()  # whatever failed, the next report gets a fresh kernel
             raise
@@ -364,6 +371,9 @@ def run_reports(data_dir=None, *, territories="all", out=None, workers: int = 2,
                                      and _still_there(out, read_json(out/t["name"]/"status.json"), previous))]
     kept = [{**read_json(out/t["name"]/"status.json"), "kept": True} for t in tasks if t not in todo]
     for t in todo: _clear(out, t["name"], own)
+    # the longest first (an audit renders a table of 700 rows, the national report draws every map): started last, they
+    # would leave a worker idle at the end of the run
+    todo.sort(key=lambda t: t["report"] == "territory")
     say(f"Rapports : {plural(len(todo), 'à produire', 'à produire')}, {plural(len(kept), 'inchangé repris tel quel', 'inchangés repris tels quels')}.")
     t0 = time.perf_counter()
     records = kept + list(_progress(_map_dask(todo, scheduler) if scheduler else _map_local(todo, workers), len(todo), progress))

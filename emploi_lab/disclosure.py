@@ -411,26 +411,30 @@ def html_text(html: str  # an HTML page
 # %% ../nbs/32_disclosure.ipynb
 @lru_cache(maxsize=4)
 def _markers(data_dir: str) -> tuple:
-    "(all identifiers, email-body fingerprints) of a dataset, read once per process; an error if a table cannot be read."
+    """(all identifiers, the searchable ones, email-body fingerprints) of a dataset, read once per process (every
+    report is scanned: reading and filtering 700 000 identifiers each time would cost two seconds); an error if a table
+    cannot be read."""
     try:
         ids = set(query("SELECT DISTINCT seeker_id AS i FROM spells UNION SELECT spell_id FROM spells", data_dir).i.astype(str))
-        if table_file("emails", data_dir) is None: return frozenset(ids), frozenset()  # no emails: no bodies to look for
-        e = query("SELECT email_id, body FROM emails", data_dir)
-        return frozenset(ids | set(e.email_id.astype(str))), body_fingerprints(e.body.fillna(""))
+        fps = frozenset()  # no emails: no bodies to look for
+        if table_file("emails", data_dir) is not None:
+            e = query("SELECT email_id, body FROM emails", data_dir)
+            ids, fps = ids | set(e.email_id.astype(str)), body_fingerprints(e.body.fillna(""))
+        return frozenset(ids), frozenset(i for i in ids if searchable_id(i)), fps
     except (duckdb.Error, OSError) as e:
         raise EmploiLabError(f"disclosure scan: cannot read the identifiers of {data_dir} ({type(e).__name__}: {e}); nothing is published unscanned") from None
 
 def personal_markers(data_dir: str  # dataset folder
                     ) -> tuple:
     "(searchable identifiers, email-body fingerprints) of a dataset: what `scan_text` looks for."
-    ids, fps = _markers(str(data_dir))
-    return frozenset(i for i in ids if searchable_id(i)), fps
+    _, ids, fps = _markers(str(data_dir))
+    return ids, fps
 
 def unsearchable_ids(data_dir: str  # dataset folder
                     ) -> int:
     "How many of the dataset's identifiers are too short to be told from a figure, so not searched (said, not hidden)."
-    ids, _ = _markers(str(data_dir))
-    return sum(not searchable_id(i) for i in ids)
+    ids, searchable, _ = _markers(str(data_dir))
+    return len(ids) - len(searchable)
 
 # %% ../nbs/32_disclosure.ipynb
 def scan_outputs(files: dict, # format (html, pdf) → rendered file
