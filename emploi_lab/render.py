@@ -113,6 +113,7 @@ def templates_dir() -> Path: return project_root()/"reports"/"templates"  # Typs
 # written inline (HTML reaches the page only through ```{=html} blocks, `raw_attribute`), so no HTML can slip in
 # through the text, and pandoc reads a pipe table of 700 rows three times faster (an audit's annex: 3.6 s → 1.1 s).
 READER = "markdown-raw_html"
+# (pypandoc checks a format against two `pandoc --list-*` runs at every conversion unless told `verify_format=False`)
 
 def escape_markdown(text: str) -> str:
     "Text shown as it is in pandoc Markdown: no HTML, no emphasis, no link (for anything a user supplied)."
@@ -140,7 +141,7 @@ def to_typst(meta: dict, md: str, alts: dict) -> str:
     "Typst source of the document, from our template (`typst-template` in the front matter names another one of `templates_dir()`)."
     import pypandoc
     template = templates_dir()/Path(str(meta.get("typst-template") or "emploi-lab.typst")).name  # a name, never a path elsewhere
-    typ = pypandoc.convert_text(_with_meta(meta, md), "typst", format=READER,
+    typ = pypandoc.convert_text(_with_meta(meta, md), "typst", format=READER, verify_format=False,
                                 extra_args=["--standalone", f"--template={template}"])
     return _typst_alt(typ, alts)
 
@@ -158,7 +159,7 @@ def to_html(meta: dict, md: str, out, resource_dir) -> Path:
     "A self-contained HTML page (images and stylesheet embedded)."
     import pypandoc
     with atomic_path(out) as tmp:
-        pypandoc.convert_text(_with_meta(meta, _html_banner(meta) + "\n\n" + md), "html5", format=READER,
+        pypandoc.convert_text(_with_meta(meta, _html_banner(meta) + "\n\n" + md), "html5", format=READER, verify_format=False,
                               outputfile=str(tmp), extra_args=["--standalone", "--embed-resources", "--toc",
                               f"--css={templates_dir()/'emploi-lab.css'}", f"--resource-path={resource_dir}",
                               f"--lua-filter={templates_dir()/'number-captions.lua'}", "--metadata=lang:fr"])

@@ -26,7 +26,7 @@ import emploi_lab
 from .config import InputError, Problem, artifacts_info, load_artifact
 from .french import (NBSP, SECRET, MONTHS_SHORT, axis_formatter, date_fr, fmt_km, fmt_number, fmt_points, month_span,
                                plural, sort_key, territory_phrase, typeset)
-from .maps import colour_bar, draw_france, draw_region, france_figure, map_title, new_figure
+from .maps import colour_bar, draw_france, draw_region, france_figure, map_title, new_figure, outline_france, reused, values_key
 from .referentials import load_occupations, load_territories
 from .render import META_MIME
 
@@ -186,16 +186,22 @@ def territory_map(artifacts_dir, territory: str, measure: str = "long_term_share
     scale = 100 if kind == "share" else 1
     v = kf[kf.level == "territory"].set_index("code")[measure].astype(float)*scale  # shares in %, the tension index as it is
     lim = dict(vmin=np.nanmin(v), vmax=np.nanmax(v)) if v.notna().any() else dict(vmin=0, vmax=1)
-    fig = new_figure((10, 4.8))
-    a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
-    sm = draw_france(a1, v, highlight=territory, **lim)
-    map_title(a1, "France")
+    def make():  # France and the colour bar are the same for every territory: drawn once per process (`reused`)
+        fig = new_figure((10, 4.8))
+        a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
+        sm = draw_france(a1, v, **lim)
+        map_title(a1, "France")
+        hidden = load_territories().territory.map(v).isna().any()
+        colour_bar(fig, sm, _map_label(label, kind), hidden=hidden,
+                   ax=[a1, a2], shrink=0.7, pad=0.02)
+        return {"fig": fig, "france": a1, "region": a2, "where": a2.get_position(original=True), "anchor": a2.get_anchor()}
+    m = reused(("territory_map", measure, values_key(v)), make)
+    outline_france(m["france"], territory)
+    m["region"].remove()  # the région changes with the territory: drawn on new axes where the last one was
+    m["region"] = a2 = m["fig"].add_axes(m["where"], anchor=m["anchor"])  # the colour bar anchored it to the right
     draw_region(a2, v, who["region_code"], lambda x: fmt_number(x, 1) if kind == "share" else _fmt(x, kind), highlight=territory, **lim)
     map_title(a2, who["region_name"])
-    hidden = load_territories().territory.map(v).isna().any()
-    colour_bar(fig, sm, _map_label(label, kind), hidden=hidden,
-               ax=[a1, a2], shrink=0.7, pad=0.02)
-    return fig
+    return m["fig"]
 
 # %% ../nbs/42_sections.ipynb
 def fmt_months(days, low=None, high=None) -> str: # a duration in days (NaN: not reached), and its interval
