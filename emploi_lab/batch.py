@@ -25,7 +25,7 @@ import emploi_lab
 from .config import (OUTPUT_MARKER, EmploiLabError, InputError, Problem, check_output_path, code_version, file_sha256,
                                near_matches, own_output_dir, project_root, write_text_atomic)
 from .params import check_params, load_params
-from .disclosure import scan_outputs
+from .disclosure import personal_markers, scan_outputs
 from .artifacts import build_artifacts
 from .pipeline import ensure_data
 from .referentials import load_territories
@@ -319,6 +319,11 @@ def _mark(out: Path, records: list):
 # %% ../nbs/43_batch.ipynb
 def default_run_dir() -> Path: return project_root()/"reports"/"_build"/"run"  # ignored by git
 
+def _prefetch_markers(data_dir):
+    "Read what the disclosure scan looks for while the first kernels start (a failure is the scan's to report)."
+    try: personal_markers(str(data_dir))
+    except Exception: pass
+
 def _progress(it, total: int, show: bool):
     "A progress bar over the reports being made (none when there is nothing to make)."
     if not show or not total: return it
@@ -374,6 +379,7 @@ def run_reports(data_dir=None, *, territories="all", out=None, workers: int = 2,
     # the longest first (an audit renders a table of 700 rows, the national report draws every map): started last, they
     # would leave a worker idle at the end of the run
     todo.sort(key=lambda t: t["report"] == "territory")
+    if todo: threading.Thread(target=_prefetch_markers, args=(data_dir,), daemon=True).start()
     say(f"Rapports : {plural(len(todo), 'à produire', 'à produire')}, {plural(len(kept), 'inchangé repris tel quel', 'inchangés repris tels quels')}.")
     t0 = time.perf_counter()
     records = kept + list(_progress(_map_dask(todo, scheduler) if scheduler else _map_local(todo, workers), len(todo), progress))

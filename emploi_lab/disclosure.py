@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import tempfile
+import threading
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -427,13 +428,17 @@ def _markers(data_dir: str) -> tuple:
 def personal_markers(data_dir: str  # dataset folder
                     ) -> tuple:
     "(searchable identifiers, email-body fingerprints) of a dataset: what `scan_text` looks for."
-    _, ids, fps = _markers(str(data_dir))
+    with _MARKERS_LOCK: _, ids, fps = _markers(str(data_dir))
     return ids, fps
+
+# the reports of a run are scanned from several threads: the first reads the markers, the others wait for them
+# (`lru_cache` alone would let each thread read them again, two seconds each)
+_MARKERS_LOCK = threading.Lock()
 
 def unsearchable_ids(data_dir: str  # dataset folder
                     ) -> int:
     "How many of the dataset's identifiers are too short to be told from a figure, so not searched (said, not hidden)."
-    ids, searchable, _ = _markers(str(data_dir))
+    with _MARKERS_LOCK: ids, searchable, _ = _markers(str(data_dir))
     return len(ids) - len(searchable)
 
 # %% ../nbs/32_disclosure.ipynb
