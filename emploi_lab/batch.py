@@ -379,7 +379,8 @@ def run_reports(data_dir=None, *, territories="all", out=None, workers: int = 2,
     # the longest first (an audit renders a table of 700 rows, the national report draws every map): started last, they
     # would leave a worker idle at the end of the run
     todo.sort(key=lambda t: t["report"] == "territory")
-    if todo: threading.Thread(target=_prefetch_markers, args=(data_dir,), daemon=True).start()
+    if todo and not scheduler:  # on a Dask cluster the workers scan: nothing to read here
+        threading.Thread(target=_prefetch_markers, args=(data_dir,), daemon=True).start()
     say(f"Rapports : {plural(len(todo), 'à produire', 'à produire')}, {plural(len(kept), 'inchangé repris tel quel', 'inchangés repris tels quels')}.")
     t0 = time.perf_counter()
     records = kept + list(_progress(_map_dask(todo, scheduler) if scheduler else _map_local(todo, workers), len(todo), progress))

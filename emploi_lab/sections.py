@@ -194,11 +194,12 @@ def territory_map(artifacts_dir, territory: str, measure: str = "long_term_share
         hidden = load_territories().territory.map(v).isna().any()
         colour_bar(fig, sm, _map_label(label, kind), hidden=hidden,
                    ax=[a1, a2], shrink=0.7, pad=0.02)
-        return {"fig": fig, "france": a1, "region": a2, "where": a2.get_position(original=True), "anchor": a2.get_anchor()}
+        return {"fig": fig, "france": a1, "region": a2}
     m = reused(("territory_map", measure, values_key(v)), make)
     outline_france(m["france"], territory)
-    m["region"].remove()  # the région changes with the territory: drawn on new axes where the last one was
-    m["region"] = a2 = m["fig"].add_axes(m["where"], anchor=m["anchor"])  # the colour bar anchored it to the right
+    old = m["region"]  # the région changes with the territory: drawn on new axes where the last one was
+    m["region"] = a2 = m["fig"].add_axes(old.get_position(original=True), anchor=old.get_anchor())  # (the colour bar anchored it right)
+    old.remove()
     draw_region(a2, v, who["region_code"], lambda x: fmt_number(x, 1) if kind == "share" else _fmt(x, kind), highlight=territory, **lim)
     map_title(a2, who["region_name"])
     return m["fig"]
