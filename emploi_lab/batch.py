@@ -78,7 +78,11 @@ def _warm_engine() -> str:
     from papermill.utils import remove_args
     class Client(PapermillNotebookClient):
         def papermill_execute_cells(self):
-            code = (f"get_ipython().run_line_magic('reset', '-f')\nimport os as _os; _os.chdir({self.report_cwd!r}); del _os")
+            # what outlives the reset (modules, the référentiel, caches of shared figures) is frozen out of the
+            # garbage collector's sight (`gc.freeze`, made for long-lived objects): the reset's two full collections
+            # then scan only the last report's objects, not every module's (0.24 s a report otherwise)
+            code = (f"get_ipython().run_line_magic('reset', '-f')\nimport gc as _gc, os as _os; _gc.freeze(); "
+                    f"_os.chdir({self.report_cwd!r}); del _gc, _os")
             self.wait_for_reply(self.kc.execute(code, silent=True, store_history=False))
             super().papermill_execute_cells()
     class Engine(NBClientEngine):
