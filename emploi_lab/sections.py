@@ -14,7 +14,6 @@ __all__ = ['MEASURES', 'MODEL_NAMES', 'DECISIONS', 'Table', 'show_table', 'show_
 
 # %% ../nbs/42_sections.ipynb
 import base64
-import io
 import json
 import re
 from pathlib import Path
@@ -26,7 +25,8 @@ import emploi_lab
 from .config import InputError, Problem, artifacts_info, load_artifact
 from .french import (NBSP, SECRET, MONTHS_SHORT, axis_formatter, date_fr, fmt_km, fmt_number, fmt_points, month_span,
                                plural, sort_key, territory_phrase, typeset)
-from .maps import colour_bar, draw_france, draw_region, france_figure, map_title, new_figure, outline_france, reused, values_key
+from .maps import (colour_bar, draw_france, draw_region, figure_png, france_figure, map_title, new_figure, outline_france,
+                             reused, values_key)
 from .referentials import load_occupations, load_territories
 from .render import META_MIME
 
@@ -94,11 +94,9 @@ def show_table(df: pd.DataFrame, # already formatted as text
     display(Table(df, align=align))
 
 def show_figure(fig, dpi: int = 150): # a matplotlib figure; resolution of the PNG
-    "Display a matplotlib figure as a PNG."
+    "Display a matplotlib figure as a PNG, cropped to what it draws (`maps.figure_png`: drawn once, not twice)."
     from IPython.display import Image, display
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    display(Image(data=buf.getvalue(), format="png"))
+    display(Image(data=figure_png(fig, dpi), format="png"))
 
 def show_text(text: str): # Markdown
     "Display Markdown text (computed sentences, lists)."
