@@ -56,16 +56,17 @@ def figure_png(fig,          # a matplotlib figure
         w, h = int(box.width * dpi + 1e-8), int(box.height * dpi + 1e-8)  # the size savefig gives the same box
         left, top = int(np.floor(box.x0 * dpi)), int(np.floor(H - box.y1 * dpi))
         pixels = np.asarray(agg.buffer_rgba())
-        out = np.empty((h, w, 4), np.uint8)
-        out[:] = np.round(np.array(to_rgba(fig.get_facecolor())) * 255)
         r0, r1, c0, c1 = max(top, 0), min(top + h, pixels.shape[0]), max(left, 0), min(left + w, pixels.shape[1])
-        out[r0 - top:r1 - top, c0 - left:c1 - left] = pixels[r0:r1, c0:c1]
+        background = np.round(np.array(to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)
         # encoded as savefig does (Pillow, the same metadata) but in RGB when the figure is opaque, as a figure on
         # its white background is (a quarter fewer bytes, no alpha mask for Typst to embed), and with zlib's level 3:
         # a fifth faster than savefig's PNG, and smaller (1.42 MB against 1.46 MB for two reports' figures)
+        n = 3 if background[3] == 255 and (pixels[r0:r1, c0:c1, 3] == 255).all() else 4
+        out = np.empty((h, w, n), np.uint8)
+        out[:] = background[:n]  # the margin past the figure's edge, if the crop reaches it
+        out[r0 - top:r1 - top, c0 - left:c1 - left] = pixels[r0:r1, c0:c1, :n]
         info = PIL.PngImagePlugin.PngInfo(); info.add_text("Software", f"Matplotlib version{mpl.__version__}, https://matplotlib.org/")
-        PIL.Image.fromarray(out[..., :3] if (out[..., 3] == 255).all() else out).save(
-            buf, format="png", dpi=(dpi, dpi), pnginfo=info, compress_level=3)
+        PIL.Image.fromarray(out).save(buf, format="png", dpi=(dpi, dpi), pnginfo=info, compress_level=3)
         return buf.getvalue()
     finally:
         fig.dpi = old_dpi

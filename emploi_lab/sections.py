@@ -14,6 +14,7 @@ __all__ = ['MEASURES', 'MODEL_NAMES', 'DECISIONS', 'Table', 'show_table', 'show_
 
 # %% ../nbs/42_sections.ipynb
 import base64
+import functools
 import json
 import re
 from pathlib import Path
@@ -429,12 +430,17 @@ DECISIONS = {  # what each audit examines, in the words of the staff reports (th
     "reconversion": "les personnes signalées « reconversion à envisager »",
     "recruitment": "les prévisions d'offres en hausse sur un an"}
 
+@functools.lru_cache(maxsize=16)
+def _audit_settings(path: str, mtime_ns: int, size: int) -> dict:
+    "An audit's settings, read once per process while its file is unchanged (an audit is up to 1 MB of JSON; every report cites four)."
+    return json.loads(Path(path).read_text(encoding="utf-8"))["settings"]
+
 def _audit_rows(artifacts_dir) -> tuple:
     "(rows, flagged counts) of the audited models, then one row per model the data could not support."
     rows, flags = [], []
     for p in sorted((Path(artifacts_dir)/"models").glob("*/audit.json")):
-        s, name = json.loads(p.read_text(encoding="utf-8"))["settings"], p.parent.name
-        flags.append(n := len(pd.read_parquet(p.parent/"flagged.parquet")))  # formatted at build time: no fairlearn import here
+        s, name = _audit_settings(str(p.resolve()), p.stat().st_mtime_ns, p.stat().st_size), p.parent.name  # read, never changed
+        flags.append(n := len(load_artifact(p.parent, "flagged")))  # formatted at build time: no fairlearn import here
         rows.append({"Modèle": MODEL_NAMES.get(name, name), "Décision auditée": DECISIONS.get(name) or typeset(s.get("decision") or "—"),
                      "Groupes comparés": ", ".join(s["views"][1:]), "Écarts signalés": fmt_number(n),
                      "Rapport d'audit": f"[fairness/{name}/{name}.pdf](fairness/{name}/{name}.pdf)"})
