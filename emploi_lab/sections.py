@@ -26,8 +26,8 @@ import emploi_lab
 from .config import InputError, Problem, artifacts_info, load_artifact
 from .french import (NBSP, SECRET, MONTHS_SHORT, axis_formatter, date_fr, fmt_km, fmt_number, fmt_points, month_span,
                                plural, sort_key, territory_phrase, typeset)
-from .maps import (colour_bar, draw_france, draw_region, figure_png, france_figure, map_title, new_figure, outline_france,
-                             reused, values_key)
+from .maps import (colour_bar, draw_france, draw_region, figure_png, france_figure, keep_backdrop, map_title, new_figure,
+                             outline_france, reused, values_key)
 from .referentials import load_occupations, load_territories
 from .render import META_MIME
 
@@ -193,6 +193,7 @@ def territory_map(artifacts_dir, territory: str, measure: str = "long_term_share
         hidden = load_territories().territory.map(v).isna().any()
         colour_bar(fig, sm, _map_label(label, kind), hidden=hidden,
                    ax=[a1, a2], shrink=0.7, pad=0.02)
+        keep_backdrop(fig)  # France and the colour bar drawn once (the région's axes, added later, and the outline move)
         return {"fig": fig, "france": a1, "region": a2}
     m = reused(("territory_map", measure, values_key(v)), make)
     outline_france(m["france"], territory)
