@@ -43,6 +43,7 @@ def keep_backdrop(fig): # a figure `reused` keeps, its unchanging axes drawn in 
 def _drawn(fig):
     "An Agg canvas with `fig` drawn on it: over its backdrop if `keep_backdrop` registered it, else from scratch."
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
     plan = _BACKDROPS.get(fig)
     agg = fig.canvas if plan is not None and isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     if plan is None:
@@ -52,13 +53,23 @@ def _drawn(fig):
     moving = [p for ax in fig.axes if ax in static for p in _OUTLINES.get(ax, [])] + [ax for ax in fig.axes if ax not in static]
     if plan.get("renderer") is not r:  # the first drawing at this size (or after savefig used the canvas): the backdrop is made
         for a in moving: a.set_visible(False)
-        try: agg.draw()
+        try:
+            agg.draw()
+            box = Bbox(fig.get_tightbbox(r).get_points().copy())  # what the backdrop draws, in inches (measured once too)
         finally:
             for a in moving: a.set_visible(True)
-        plan.update(renderer=r, backdrop=agg.copy_from_bbox(fig.bbox))
+        plan.update(renderer=r, backdrop=agg.copy_from_bbox(fig.bbox), box=box)
     else: agg.restore_region(plan["backdrop"])
     for a in moving: a.draw(r)  # as a full drawing orders them: nothing unchanging is drawn over an outline or a later axes
     return agg
+
+def _tight_box(fig, r):
+    "What `fig` draws, in inches: `Figure.get_tightbbox`, its backdrop's part measured once (outlines lie within their maps)."
+    from matplotlib.transforms import Bbox
+    plan = _BACKDROPS.get(fig)
+    if plan is None: return fig.get_tightbbox(r)
+    later = [Bbox(ax.get_tightbbox(r).get_points() / fig.dpi) for ax in fig.axes if ax not in plan["static"] and ax.get_visible()]
+    return Bbox.union([plan["box"], *later])
 
 def figure_png(fig,          # a matplotlib figure
                dpi: int = 150): # resolution
@@ -73,7 +84,7 @@ def figure_png(fig,          # a matplotlib figure
     try:
         fig.dpi = dpi
         agg = _drawn(fig)  # an Agg canvas, the figure's until the end
-        box = fig.get_tightbbox(agg.get_renderer())  # inches
+        box = _tight_box(fig, agg.get_renderer())  # inches
         W, H = fig.bbox.width, fig.bbox.height       # pixels
         if box.x0 < 0 or box.y0 < 0 or box.x1 * dpi > W or box.y1 * dpi > H:  # drawn past the frame: no pixels for it
             fig.dpi = old_dpi
