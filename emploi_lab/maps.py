@@ -204,9 +204,18 @@ def reused(key,  # everything the drawing depends on (hashable)
     per map) to make again. The caller changes only what moves (the outline, a région) and displays the figure
     before asking for the next one."""
     if key not in _REUSED:
-        if len(_REUSED) >= 8: _REUSED.pop(next(iter(_REUSED)))  # a few measures per report; the oldest goes
+        if len(_REUSED) >= 8: _release(_REUSED.pop(next(iter(_REUSED))))  # a few measures per report; the oldest goes
         _REUSED[key] = make()
     return _REUSED[key]
+
+def _release(kept):
+    """Empty the figures of what `reused` lets go (their artists and backdrop freed now): a report kernel freezes what
+    outlives a report out of the garbage collector's sight (`gc.freeze`), so a figure left to it would never go."""
+    from matplotlib.figure import Figure
+    for fig in (kept.values() if isinstance(kept, dict) else kept if isinstance(kept, (tuple, list)) else [kept]):
+        if isinstance(fig, Figure):
+            _BACKDROPS.pop(fig, None)
+            fig.clear()
 
 # %% ../nbs/41b_maps.ipynb
 def draw_region(ax,                  # axes to draw in

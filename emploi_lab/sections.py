@@ -112,6 +112,10 @@ def publish_meta(**meta): # title, subtitle, header, provenance, ... (merged int
 # %% ../nbs/42_sections.ipynb
 def territory_identity(territory: str) -> dict: # INSEE code
     "Name, region, overseas flag, and the name in a sentence: `in` (« dans les Bouches-du-Rhône »), `of`, `the`."
+    return dict(_identity(territory))  # the caller's own copy
+
+@functools.lru_cache(maxsize=128)
+def _identity(territory: str) -> dict:  # asked a dozen times a report: the référentiel copied once per territory, not each time
     t = load_territories().set_index("territory")
     if territory not in t.index: raise InputError(Problem("territory", "an INSEE département code such as 01, 2A, 974", found=territory))
     r = t.loc[territory]
@@ -120,8 +124,11 @@ def territory_identity(territory: str) -> dict: # INSEE code
 
 def _labels(codes) -> list:
     "Occupations as 'label (ROME code)', the way every table of the reports names them."
-    lab = load_occupations().set_index("rome_code")["label"]
+    lab = _occupation_labels()
     return [f"{lab.get(c, c)} ({c})" for c in codes]
+
+@functools.cache
+def _occupation_labels() -> dict: return load_occupations().set_index("rome_code")["label"].to_dict()  # read once per process
 
 # %% ../nbs/42_sections.ipynb
 MEASURES = {  # column → (French label, kind)
