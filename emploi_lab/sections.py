@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 import emploi_lab
-from .config import InputError, Problem, artifacts_info, load_artifact
+from .config import InputError, Problem, artifacts_info, file_stamp, load_artifact
 from .french import (NBSP, SECRET, MONTHS_SHORT, axis_formatter, date_fr, fmt_km, fmt_number, fmt_points, month_span,
                                plural, sort_key, territory_phrase, typeset)
 from .maps import (colour_bar, draw_france, draw_region, figure_png, france_figure, keep_backdrop, map_title, new_figure,
@@ -447,7 +447,7 @@ def _audit_rows(artifacts_dir) -> tuple:
     "(rows, flagged counts) of the audited models, then one row per model the data could not support."
     rows, flags = [], []
     for p in sorted((Path(artifacts_dir)/"models").glob("*/audit.json")):
-        s, name = _audit_settings(str(p.resolve()), p.stat().st_mtime_ns, p.stat().st_size), p.parent.name  # read, never changed
+        s, name = _audit_settings(*file_stamp(p)), p.parent.name  # read, never changed
         flags.append(n := len(load_artifact(p.parent, "flagged")))  # formatted at build time: no fairlearn import here
         rows.append({"Modèle": MODEL_NAMES.get(name, name), "Décision auditée": DECISIONS.get(name) or typeset(s.get("decision") or "—"),
                      "Groupes comparés": ", ".join(s["views"][1:]), "Écarts signalés": fmt_number(n),
