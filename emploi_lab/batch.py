@@ -44,7 +44,7 @@ class WarmKernel:
     """A report kernel kept alive across the reports of one local worker. A fresh kernel pays ≈ 1.5 s before its
     first cell (start-up, pandas and matplotlib imports, fonts, the référentiel's geometries); a warm one pays it once
     per worker. Papermill runs each report on it through nbclient's `km=` (no other API reuses a kernel); before
-    each report its namespace is reset (`%reset -f`) and its folder set; after any failure it is shut down and the
+    each report its namespace is reset (as `%reset -f` does) and its folder set; after any failure it is shut down and the
     next report starts a new one, so a failed report leaves nothing behind. Its client (`kc`, the connection) is kept
     too: a new one waits 0.2 s for the kernel's output channel to fall silent (jupyter_client's `wait_for_ready`),
     a fifth of a trivial notebook's cost; nbclient reads only the messages answering its own requests, so nothing of
@@ -79,9 +79,10 @@ def _warm_engine() -> str:
     class Client(PapermillNotebookClient):
         def papermill_execute_cells(self):
             # what outlives the reset (modules, the référentiel, caches of shared figures) is frozen out of the
-            # garbage collector's sight (`gc.freeze`, made for long-lived objects): the reset's two full collections
-            # then scan only the last report's objects, not every module's (0.24 s a report otherwise)
-            code = (f"get_ipython().run_line_magic('reset', '-f')\nimport gc as _gc, os as _os; _gc.freeze(); "
+            # garbage collector's sight (`gc.freeze`, made for long-lived objects): the reset's full collection then
+            # scans only the last report's objects, not every module's (0.24 s a report otherwise); `reset` itself,
+            # not `%reset -f`, which is `reset` and a second full collection
+            code = (f"get_ipython().reset(new_session=False)\nimport gc as _gc, os as _os; _gc.freeze(); "
                     f"_os.chdir({self.report_cwd!r}); del _gc, _os")
             self.wait_for_reply(self.kc.execute(code, silent=True, store_history=False))
             super().papermill_execute_cells()
