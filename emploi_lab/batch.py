@@ -51,8 +51,22 @@ class WarmKernel:
     the previous report can reach the next."""
     def __init__(self):
         from jupyter_client.manager import AsyncKernelManager
-        self.km = AsyncKernelManager(kernel_name=KERNEL)  # its kernel starts with the first report
-        self.kc = None  # its client, connected by the first report
+        self.km = AsyncKernelManager(kernel_name=KERNEL)  # its kernel starts with the first report (or `start`)
+        self.kc = None  # its client, connected by the first report (or `start`)
+        self.unready = False  # started by `start`: the first report waits for it to answer (`wait_for_ready`)
+
+    def start(self, preload: str = "import emploi_lab.sections"): # code run first, its result never read
+        """Start the kernel now and send it `preload`, without waiting for either: a run's worker starts its kernel
+        before importing papermill (≈ 2 s) and the kernel imports what every report imports (pandas, matplotlib, the
+        référentiel: ≈ 2 s) meanwhile, on the other core. If the preload fails, the first report fails the same way."""
+        from jupyter_core.utils import run_sync
+        # as papermill and nbclient start one: quiet, its history in memory (two kernels share no SQLite file)
+        run_sync(self.km.start_kernel)(extra_arguments=["--log-level=CRITICAL", "--HistoryManager.hist_file=:memory:"])
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.allow_stdin = False
+        self.kc.execute(preload, silent=True, store_history=False)  # queued until the kernel listens
+        self.unready = True
 
     def close(self):
         "Shut the kernel down, if it runs."
@@ -73,6 +87,7 @@ class WarmKernel:
 @functools.cache
 def _warm_engine() -> str:
     "Register papermill's nbclient engine on a caller's kernel (once per process); its name."
+    from jupyter_core.utils import run_sync
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.utils import remove_args
@@ -95,6 +110,9 @@ def _warm_engine() -> str:
             c = Client(nb_man, kernel_name=kernel_name, startup_timeout=start_timeout, timeout=execution_timeout,
                        log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
             c.report_cwd, c.kc = cwd, warm.kc  # the worker's connection, if a report opened it (else nbclient does)
+            if warm.unready:  # started by `WarmKernel.start`: as nbclient waits for a kernel it starts (no output is lost
+                run_sync(warm.kc.wait_for_ready)(timeout=start_timeout)  # to a channel still connecting)
+                warm.unready = False
             try: return c.execute()
             finally: warm.kc = c.kc  # kept for the next report (closed with the kernel after a failure)
     papermill_engines.register("emploi-lab-warm", Engine)
@@ -179,11 +197,12 @@ def _done(run_dir, name: str, key: str, formats, inputs: str = None) -> bool:
     return (rec.get("status") == "ok" and same and set(formats) <= set(rec.get("outputs", {}))
             and all((Path(run_dir)/f).exists() for f in rec["outputs"].values()))
 
-def inputs_hash(report: str, parameters: dict, formats, renderer: str) -> str:
+def inputs_hash(report: str, parameters: dict, formats, renderer: str,
+                version: str = None) -> str: # `code_version()` (a run computes it once for its hundred reports)
     "A hash of everything a report's outputs depend on: notebook, templates, code, parameters (incl. the figures' key), formats."
     h = hashlib.sha256((reports_dir()/f"{report}.ipynb").read_bytes())
     for p in sorted(templates_dir().glob("*")): h.update(p.read_bytes())
-    h.update(json.dumps([code_version(), parameters, sorted(formats), renderer], sort_keys=True, default=str).encode())
+    h.update(json.dumps([version or code_version(), parameters, sorted(formats), renderer], sort_keys=True, default=str).encode())
     return h.hexdigest()[:16]
 
 def _failed(task: dict, e: Exception) -> dict:
@@ -201,6 +220,9 @@ def _map_local(tasks: list, workers: int):
     def work():
         try: kernel = WarmKernel()
         except Exception: kernel = None  # no kernel manager here: a fresh kernel per report, as on Dask
+        if kernel is not None:
+            try: kernel.start()  # at once: it boots while this thread imports papermill
+            except Exception: kernel.replace()  # the first report starts one, and says why if it cannot
         try:
             while True:
                 try: t = todo.get_nowait()
@@ -373,7 +395,8 @@ def run_reports(data_dir=None, *, territories="all", out=None, workers: int = 2,
             t["parameters"] = {"artifacts_dir": str(m), "model_name": MODEL_NAMES.get(m.name, m.name), "artifacts_key": key,
                                "synthetic": bool(artifacts_info(art).get("synthetic"))}  # the audit notebook's own parameters
             tasks.append(t)
-    for t in tasks: t["inputs"] = inputs_hash(t["report"], t["parameters"], formats, renderer)
+    version = code_version()
+    for t in tasks: t["inputs"] = inputs_hash(t["report"], t["parameters"], formats, renderer, version)
     # a report whose inputs are all unchanged is kept as it is (same inputs, same outputs); --resume also keeps
     # those built from the same figures, and redoes only what failed or is missing
     _claim(out, [t["name"] for t in tasks], own)

@@ -233,3 +233,19 @@ def test_warm_kernel_is_reset_between_reports_and_replaced_after_a_failure(tmp_p
         assert _printed(tmp_path/"wb"/"again.ipynb").split()[1] != pid_a  # the failed report's kernel is gone
     finally:
         k.replace()
+
+
+def test_warm_kernel_started_early_runs_its_preload_and_loses_no_output(tmp_path):
+    "Issue 18: a worker starts its kernel before importing papermill; the kernel imports meanwhile, and the first report still gets all its output."
+    from emploi_lab.batch import WarmKernel, execute_report
+    nb = _notebook(tmp_path/"a.ipynb", "import os\nprint(os.environ.get('PRELOADED'))", "print('last cell')")
+    k = WarmKernel()
+    try:
+        k.start(preload="import os; os.environ['PRELOADED'] = 'yes'")
+        execute_report(nb, tmp_path/"out.ipynb", {"x": 1}, cwd=tmp_path, kernel=k)
+        assert _printed(tmp_path/"out.ipynb").split("\n")[:2] == ["yes", "last cell"]  # the preload ran first, in the same kernel
+        k.replace(); k.start(preload="raise RuntimeError('preload')")  # a preload that fails does not stop the reports
+        execute_report(nb, tmp_path/"again.ipynb", {"x": 2}, cwd=tmp_path, kernel=k)
+        assert _printed(tmp_path/"again.ipynb").split("\n")[:2] == ["None", "last cell"]
+    finally:
+        k.replace()
