@@ -4,7 +4,8 @@
 
 # %% auto 0
 __all__ = ['SECRET', 'NNBSP', 'NBSP', 'MONTHS_FR', 'MONTHS_SHORT', 'ARTICLES', 'EN_BEFORE_VOWEL', 'fmt_number', 'fmt_points',
-           'fmt_km', 'plural', 'typeset', 'date_fr', 'month_span', 'territory_phrase', 'sort_key', 'axis_formatter']
+           'fmt_km', 'plural', 'typeset', 'date_fr', 'month_span', 'territory_phrase', 'sort_key', 'axis_formatter',
+           'scalar_formatter']
 
 # %% ../nbs/02a_french.ipynb
 import re
@@ -120,3 +121,16 @@ def axis_formatter(digits: int = None, # decimals (default: as few as the tick v
         d = digits if digits is not None else next((k for k in range(4) if abs(round(v, k) - v) < 1e-9), 3)
         return fmt_number(v, d) + suffix
     return FuncFormatter(fmt)
+
+def scalar_formatter():
+    """matplotlib's own tick labels (as many decimals as the ticks need) with a decimal comma, and a power of ten
+    beside the axis for a range under a thousandth (five ticks of « 0,00025 » would overlap): for axes whose scale
+    is not known in advance, such as an audit's rates."""
+    from matplotlib.ticker import ScalarFormatter  # matplotlib is only needed where figures are drawn
+    comma = lambda s: s.replace(".", "{,}" if s.startswith("$") else ",")  # in mathtext « {,} »: no space after it
+    class French(ScalarFormatter):
+        def __call__(self, x, pos=None): return comma(super().__call__(x, pos))
+        def get_offset(self): return comma(super().get_offset())
+    f = French(useMathText=True)  # « ×10⁻⁴ », not « 1e−4 »
+    f.set_powerlimits((-3, 4))
+    return f
