@@ -92,7 +92,7 @@ def _drawn_with_margin(fig, dpi: int) -> tuple:
     finally:
         fig.canvas.mpl_disconnect(cid)
         if engine is not None: fig.set_layout_engine(engine)
-    return seen["pixels"], seen["box"]
+    return seen.get("pixels"), seen.get("box")  # (None, None): nothing drawn (a figure set invisible)
 
 def _png(pixels: np.ndarray, dpi: int, software: str) -> bytes: # (height, width, 3 or 4) uint8
     """A PNG of `pixels` (RGB or RGBA, 8 bits), its resolution and the program that drew it recorded. Written here,
@@ -128,8 +128,8 @@ def figure_png(fig,          # a matplotlib figure
             agg = _drawn(fig)
             pixels, box = np.asarray(agg.buffer_rgba()), _tight_box(fig, agg.get_renderer())
         else: pixels, box = _drawn_with_margin(fig, dpi)  # box: inches from the pixels' lower left corner
-        H, W = pixels.shape[:2]
-        if box.x0 < 0 or box.y0 < 0 or box.x1 * dpi > W or box.y1 * dpi > H:  # drawn past the canvas: no pixels for it
+        H, W = pixels.shape[:2] if pixels is not None else (0, 0)
+        if box is None or box.x0 < 0 or box.y0 < 0 or box.x1 * dpi > W or box.y1 * dpi > H:  # drawn past the canvas: no pixels for it
             fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
             return buf.getvalue()
         pad = mpl.rcParams["savefig.pad_inches"]
