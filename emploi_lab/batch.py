@@ -347,8 +347,12 @@ def _mark(out: Path, records: list):
 def default_run_dir() -> Path: return project_root()/"reports"/"_build"/"run"  # ignored by git
 
 def _prefetch_markers(data_dir):
-    "Read what the disclosure scan looks for while the first kernels start (a failure is the scan's to report)."
-    try: personal_markers(str(data_dir))
+    """Read what the disclosure scan looks for while the first reports run (a failure is the scan's to report): once
+    the workers have loaded papermill (`import` waits for the worker importing it), not alongside, when both would
+    share one interpreter's time as the kernels wait for their first cell (≈ 1 s later)."""
+    try:
+        import papermill  # noqa: F401  (only to wait for it)
+        personal_markers(str(data_dir))
     except Exception: pass
 
 def _progress(it, total: int, show: bool):
