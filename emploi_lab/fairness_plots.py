@@ -85,12 +85,14 @@ def plot_by_group(by_group: pd.DataFrame, metric: str, ax=None):
     ax.errorbar(v[ok], y[ok], xerr=[v[ok] - lo[ok], hi[ok] - v[ok]], fmt="o", ms=4, capsize=3)
     for yy in y[~ok]: ax.text(np.nanmin(lo) if ok.any() else 0, yy, "non estimable", va="center", fontsize=7, color="grey")
     ax.set_yticks(y, [f"{view_label(f)} : {group_label(g)}" for f, g in zip(t.feature, t.group)], fontsize=7)
-    ax.set_xlabel(metric_label(metric)); ax.grid(axis="x", alpha=0.3); _small_multiple_ticks(ax)
+    ax.set_xlabel(metric_label(metric)); ax.grid(axis="x", alpha=0.3); _french_ticks(ax, "x", few=True)
     return ax
 
-def _small_multiple_ticks(ax):
-    "French tick labels, at most five of them: an audit shows these axes three to a row (« 0,9985 » side by side would overlap)."
-    ax.xaxis.set_major_formatter(scalar_formatter()); ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+def _french_ticks(ax, axes: str = "xy", few: bool = False): # which axes; at most five ticks (small multiples)
+    "Tick labels in French numbers on `axes` of `ax`; `few` for the audits' axes three to a row (« 0,9985 » side by side would overlap)."
+    for axis in (getattr(ax, f"{c}axis") for c in axes):
+        axis.set_major_formatter(scalar_formatter())
+        if few: axis.set_major_locator(MaxNLocator(nbins=4))
 
 def plot_disparities(disparities: pd.DataFrame, metric: str = "selection_rate", band=(0.8, 1.25), ax=None):
     "Ratio to the reference group with its interval, the parity band shaded, flagged disparities in red."
@@ -105,7 +107,7 @@ def plot_disparities(disparities: pd.DataFrame, metric: str = "selection_rate", 
     ax.set_yticks(y, [f"{view_label(f)} : {group_label(g)} / {group_label(r)}" for f, g, r in zip(t.feature, t.group, t.reference)],
                   fontsize=7)
     ax.set_xlabel(f"rapport au groupe de référence — {metric_label(metric)}"); ax.grid(axis="x", alpha=0.3)
-    _small_multiple_ticks(ax)
+    _french_ticks(ax, "x", few=True)
     return ax
 
 def plot_calibration(deciles: pd.DataFrame, feature: str, ax=None):
@@ -117,7 +119,7 @@ def plot_calibration(deciles: pd.DataFrame, feature: str, ax=None):
                     fmt="o-", ms=3, capsize=2, label=group_label(g))
     ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
     ax.set_xlabel("score moyen (décile)"); ax.set_ylabel("taux observé"); ax.legend(fontsize=7, title=view_label(feature))
-    for axis in (ax.xaxis, ax.yaxis): axis.set_major_formatter(scalar_formatter())
+    _french_ticks(ax)
     return ax
 
 # %% ../nbs/31a_fairness_plots.ipynb
@@ -134,7 +136,7 @@ def plot_survival_calibration(survival: pd.DataFrame, feature: str, ax=None):
     ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
     ax.set_xlabel("part prédite en emploi"); ax.set_ylabel("part observée (incidence cumulée)")
     ax.legend(fontsize=7, title=view_label(feature))
-    for axis in (ax.xaxis, ax.yaxis): axis.set_major_formatter(scalar_formatter())
+    _french_ticks(ax)
     return ax
 
 # %% ../nbs/31a_fairness_plots.ipynb
@@ -149,6 +151,6 @@ def plot_mitigation_tradeoff(table: pd.DataFrame, ax=None): # `mitigation.mitiga
             what = mitigation_label(r.method).split(" (")[0] + ("" if r.constraint == "none" else "\n" + mitigation_label(r.constraint))
             a.annotate(what, (x, y), fontsize=7, xytext=(4, 4), textcoords="offset points")
         a.set_xlabel(label); a.grid(alpha=0.3)
-        for axis in (a.xaxis, a.yaxis): axis.set_major_formatter(scalar_formatter())
+        _french_ticks(a)
     ax[0].set_ylabel("exactitude (test)")
     return ax

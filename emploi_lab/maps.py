@@ -12,7 +12,7 @@ import weakref
 import numpy as np
 import pandas as pd
 
-from .french import axis_formatter, fmt_number
+from .french import axis_formatter
 from .referentials import draw_choropleth, load_territories, outline_patch
 
 # %% ../nbs/41b_maps.ipynb

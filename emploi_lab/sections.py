@@ -13,7 +13,6 @@ __all__ = ['MEASURES', 'MODEL_NAMES', 'DECISIONS', 'Table', 'show_table', 'show_
            'national_recruitment_table', 'cover_meta', 'methodology_text', 'disclosure_log']
 
 # %% ../nbs/42_sections.ipynb
-import base64
 import functools
 import json
 import re
