@@ -224,22 +224,47 @@ def fmt_share_ci(p, low, high) -> str: # a share and its interval
     return f"{fmt_number(p, 1, percent=True)} ({fmt_number(100*low, 1)} à {fmt_number(100*high, 1)})"
 
 # %% ../nbs/42_sections.ipynb
-def employment_figure(artifacts_dir, territory: str = None): # shared figures; INSEE code (None: the nation alone)
-    "Share back in work over time since registration, territory vs nation, with the territory's 95 % band."
-    cur = load_artifact(artifacts_dir, "incidence")
-    curves = [("Total", "France", dict(color="grey", ls="--") if territory else dict(color="#1f3a93", lw=2))]
-    if territory: curves.append((territory, territory_identity(territory)["name"], dict(color="#1f3a93", lw=2)))
+def _employment_frame(cur: pd.DataFrame) -> tuple:
+    "(figure, axes): the frame of `employment_figure`, the same for every territory (its scales are fixed)."
     fig = new_figure((8, 4)); ax = fig.subplots()
-    for code, label, style in curves:
-        c = cur[(cur.code == code) & cur.cif.notna()]
-        if not len(c): continue
-        ax.step(c.day/30.44, 100*c.cif, where="post", label=label, **style)
-        if code == curves[-1][0]: ax.fill_between(c.day/30.44, 100*c.lower, 100*c.upper, step="post", color="#1f3a93", alpha=0.15, lw=0,
-                                                  label="intervalle à 95\u202f%")
     ax.set_xlabel("Mois depuis l'inscription"); ax.set_ylabel("Part ayant retrouvé un emploi (%)")
-    ax.set_xlim(0, cur.day.max()/30.44); ax.set_ylim(0, 100); ax.grid(alpha=0.3); ax.legend(frameon=False)
+    ax.set_xlim(0, cur.day.max()/30.44); ax.set_ylim(0, 100); ax.grid(alpha=0.3)
     ax.yaxis.set_major_formatter(axis_formatter(0)); ax.xaxis.set_major_formatter(axis_formatter(0))
-    return fig
+    return fig, ax
+
+def _employment_curve(ax, c: pd.DataFrame, label: str, band: bool, **style) -> list:
+    "A share-back-in-work step curve (and its 95 % band) in `ax`; its legend's entries."
+    if not len(c): return []
+    drawn = [ax.step(c.day/30.44, 100*c.cif, where="post", label=label, **style)[0]]
+    if band: drawn.append(ax.fill_between(c.day/30.44, 100*c.lower, 100*c.upper, step="post", color="#1f3a93", alpha=0.15, lw=0,
+                                          label="intervalle à 95\u202f%"))
+    return drawn
+
+def employment_figure(artifacts_dir, territory: str = None): # shared figures; INSEE code (None: the nation alone)
+    """Share back in work over time since registration, territory vs nation, with the territory's 95 % band. The frame
+    and the nation's curve are the same for every territory: a report kernel draws them once (`reused`,
+    `keep_backdrop`), then each territory's curve, band and legend on a transparent axes laid over them (0.07 s → 0.03 s
+    a report)."""
+    cur = load_artifact(artifacts_dir, "incidence")
+    nation = cur[(cur.code == "Total") & cur.cif.notna()]
+    if territory is None:  # the national report: the nation alone, in the territory's colours
+        fig, ax = _employment_frame(cur)
+        ax.legend(handles=_employment_curve(ax, nation, "France", True, color="#1f3a93", lw=2), frameon=False)
+        return fig
+    def make():
+        fig, ax = _employment_frame(cur)
+        france = _employment_curve(ax, nation, "France", False, color="grey", ls="--")
+        keep_backdrop(fig)
+        return {"fig": fig, "frame": ax, "france": france, "over": None}
+    m = reused(("employment_figure", float(cur.day.max()), nation[["day", "cif"]].to_numpy(float).tobytes()), make)
+    if m["over"] is not None: m["over"].remove()
+    ax = m["frame"]
+    m["over"] = over = m["fig"].add_axes(ax.get_position())  # drawn after the frame, as the band over the nation's curve
+    over.set_axis_off(); over.set_xlim(ax.get_xlim()); over.set_ylim(ax.get_ylim())
+    c = cur[(cur.code == territory) & cur.cif.notna()]
+    drawn = _employment_curve(over, c, territory_identity(territory)["name"], True, color="#1f3a93", lw=2)
+    over.legend(handles=m["france"] + drawn, frameon=False)
+    return m["fig"]
 
 # %% ../nbs/42_sections.ipynb
 def employment_table(artifacts_dir, territory: str) -> pd.DataFrame: # shared figures; INSEE code
