@@ -9,6 +9,7 @@ __all__ = ['KERNEL', 'RUN_COMMAND', 'reports_dir', 'WarmKernel', 'execute_report
 
 # %% ../nbs/43_batch.ipynb
 import functools
+import gc
 import hashlib
 import json
 import queue
@@ -346,7 +347,7 @@ def _mark(out: Path, records: list):
 # %% ../nbs/43_batch.ipynb
 def default_run_dir() -> Path: return project_root()/"reports"/"_build"/"run"  # ignored by git
 
-def _prefetch_markers(data_dir):
+def _prefetch_markers(data_dir, frozen=None): # the reports' `_Frozen` (what the markers add is frozen too)
     """Read what the disclosure scan looks for while the first reports run (a failure is the scan's to report): once
     the workers have loaded papermill (`import` waits for the worker importing it), not alongside, when both would
     share one interpreter's time as the kernels wait for their first cell (≈ 1 s later)."""
@@ -354,6 +355,26 @@ def _prefetch_markers(data_dir):
         import papermill  # noqa: F401  (only to wait for it)
         personal_markers(str(data_dir))
     except Exception: pass
+    if frozen is not None: frozen.again()
+
+class _Frozen:
+    """What outlives the reports of a run (modules, the référentiel, the disclosure scan's markers: 400,000 objects)
+    out of the garbage collector's sight (`gc.freeze`, made for long-lived objects) while the reports run, as in a
+    report kernel: the driver's full collections, each holding both workers' interpreter up to 0.3 s, then scan only
+    the reports' own objects (1.3 s of collections a run otherwise). Given back to it afterwards (`gc.unfreeze`): a
+    caller's process (a notebook in the Lab) collects them again once they are garbage."""
+    def __enter__(self):
+        self.lock, self.on = threading.Lock(), True
+        gc.freeze()
+        return self
+    def again(self):
+        "Freeze what was made since, if the reports still run."
+        with self.lock:
+            if self.on: gc.freeze()
+    def __exit__(self, *exc):
+        with self.lock:
+            self.on = False
+            gc.unfreeze()
 
 def _progress(it, total: int, show: bool):
     "A progress bar over the reports being made (none when there is nothing to make)."
@@ -411,11 +432,12 @@ def run_reports(data_dir=None, *, territories="all", out=None, workers: int = 2,
     # the longest first (an audit renders a table of 700 rows, the national report draws every map): started last, they
     # would leave a worker idle at the end of the run
     todo.sort(key=lambda t: t["report"] == "territory")
-    if todo and not scheduler:  # on a Dask cluster the workers scan: nothing to read here
-        threading.Thread(target=_prefetch_markers, args=(data_dir,), daemon=True).start()
     say(f"Rapports : {plural(len(todo), 'à produire', 'à produire')}, {plural(len(kept), 'inchangé repris tel quel', 'inchangés repris tels quels')}.")
     t0 = time.perf_counter()
-    records = kept + list(_progress(_map_dask(todo, scheduler) if scheduler else _map_local(todo, workers), len(todo), progress))
+    with _Frozen() as frozen:
+        if todo and not scheduler:  # on a Dask cluster the workers scan: nothing to read here
+            threading.Thread(target=_prefetch_markers, args=(data_dir, frozen), daemon=True).start()
+        records = kept + list(_progress(_map_dask(todo, scheduler) if scheduler else _map_local(todo, workers), len(todo), progress))
     timings["reports"] = round(time.perf_counter() - t0, 2)
     res = RunResult(out=out, records=records, timings=timings)
     params = {"territories": codes if territories not in (None, "all") else "all", "workers": workers, "scheduler": scheduler,

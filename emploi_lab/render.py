@@ -8,6 +8,7 @@ __all__ = ['OPTION_RE', 'META_MIME', 'READER', 'cell_options', 'strip_options', 
 
 # %% ../nbs/41_render.ipynb
 import base64
+import functools
 import re
 import shutil
 import subprocess
@@ -20,11 +21,12 @@ from .config import atomic_path, project_root, write_text_atomic
 # %% ../nbs/41_render.ipynb
 OPTION_RE = re.compile(r"^#\|\s*([\w-]+)\s*:\s?(.*)$")
 
+@functools.lru_cache(maxsize=1024)  # a hundred reports of one notebook: its 40 options read once, not a hundred times
 def _option_value(raw: str):
-    "A YAML scalar, or the raw text when YAML reads something else (e.g. a caption holding ': ')."
+    "A YAML scalar (immutable), or the raw text when YAML reads something else (e.g. a caption holding ': ')."
     try: v = yaml.safe_load(raw)
     except yaml.YAMLError: return raw.strip()
-    return raw.strip() if isinstance(v, (dict, list)) or (v is None and raw.strip()) else v
+    return raw.strip() if isinstance(v, (dict, list, set)) or (v is None and raw.strip()) else v
 
 def cell_options(source: str) -> dict:
     "The Quarto options (`#| key: value` lines) at the top of a code cell."
