@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .config import atomic_path, project_root, write_text_atomic
+from .config import EmploiLabError, atomic_path, project_root, write_text_atomic
 
 # %% ../nbs/41_render.ipynb
 OPTION_RE = re.compile(r"^#\|\s*([\w-]+)\s*:\s?(.*)$")
@@ -141,12 +141,15 @@ def _typst_alt(typ: str, alts: dict) -> str:
         return m[0] if alt is None else f'image("{m[1]}", alt: "{alt.replace(chr(92), "").replace(chr(34), chr(39))}"'
     return re.sub(r'image\("([^"]+)"', add, typ)
 
+def _typst_template(meta: dict) -> Path:
+    "Our Typst template, or the one of `templates_dir()` that `typst-template` in the front matter names (a name, never a path elsewhere)."
+    return templates_dir()/Path(str(meta.get("typst-template") or "emploi-lab.typst")).name
+
 def to_typst(meta: dict, md: str, alts: dict) -> str:
     "Typst source of the document, from our template (`typst-template` in the front matter names another one of `templates_dir()`)."
     import pypandoc
-    template = templates_dir()/Path(str(meta.get("typst-template") or "emploi-lab.typst")).name  # a name, never a path elsewhere
     typ = pypandoc.convert_text(_with_meta(meta, md), "typst", format=READER, verify_format=False,
-                                extra_args=["--standalone", f"--template={template}"])
+                                extra_args=["--standalone", f"--template={_typst_template(meta)}"])
     return _typst_alt(typ, alts)
 
 # %% ../nbs/41_render.ipynb
@@ -174,15 +177,30 @@ def _embed_images(page: str, resource_dir) -> str:
         return f'<img src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode("ascii")}"'
     return _IMG_SRC.sub(inline, page)
 
-def to_html(meta: dict, md: str, out, resource_dir) -> Path:
-    "A self-contained HTML page (images and stylesheet embedded)."
+def _html_page(meta: dict, md: str, *first) -> str: # `first`: pandoc options put before the page's own
+    "The document's HTML page as pandoc writes it (its figures still files beside it)."
     import pypandoc
     css = (templates_dir()/"emploi-lab.css").read_text(encoding="utf-8")
-    page = pypandoc.convert_text(_with_meta(meta, _html_banner(meta) + "\n\n" + md), "html5", format=READER, verify_format=False,
-                                 extra_args=["--standalone", "--toc", f"--variable=header-includes:<style>\n{css}</style>",
+    return pypandoc.convert_text(_with_meta(meta, _html_banner(meta) + "\n\n" + md), "html5", format=READER, verify_format=False,
+                                 extra_args=[*first, "--standalone", "--toc", f"--variable=header-includes:<style>\n{css}</style>",
                                              f"--lua-filter={templates_dir()/'number-captions.lua'}", "--metadata=lang:fr"])
-    write_text_atomic(out, _embed_images(page, resource_dir))
+
+def to_html(meta: dict, md: str, out, resource_dir) -> Path:
+    "A self-contained HTML page (images and stylesheet embedded)."
+    write_text_atomic(out, _embed_images(_html_page(meta, md), resource_dir))
     return Path(out)
+
+def _typst_and_html(meta: dict, md: str, alts: dict, typ) -> str: # `typ`: the Typst file to write
+    """Write the document's Typst source to `typ` (as `to_typst` makes it) and return its HTML page (as `_html_page`),
+    from one pandoc process: it reads the Markdown once, and the filter `typst-too.lua` writes the Typst from that
+    reading before the page's own changes (its banners, its numbered captions). Two conversions would start pandoc
+    twice and read the Markdown twice: 0.1 s more a report, 0.5 s an audit."""
+    with atomic_path(typ) as tmp:
+        page = _html_page(meta, md, f"--lua-filter={templates_dir()/'typst-too.lua'}", f"--variable=typst-out:{tmp}",
+                          f"--variable=typst-template:{_typst_template(meta)}")
+        if not (text := Path(tmp).read_text(encoding="utf-8")): raise EmploiLabError(f"pandoc wrote no Typst for {Path(typ).name}")
+        Path(tmp).write_text(_typst_alt(text, alts), encoding="utf-8")
+    return page
 
 # %% ../nbs/41_render.ipynb
 def render_notebook(nb_path, out_dir=None, *, stem: str = None, formats=("pdf", "html"), meta: dict = None,
@@ -196,14 +214,16 @@ def render_notebook(nb_path, out_dir=None, *, stem: str = None, formats=("pdf", 
     nb = nbformat.read(nb_path, as_version=4)
     doc_meta, md, alts = notebook_document(nb, out_dir/f"{stem}_files")
     doc_meta = {**doc_meta, **(meta or {})}
-    out = {}
+    out, page = {}, None
     if "pdf" in formats:
         import typst
         typ = out_dir/f"{stem}.typ"
-        write_text_atomic(typ, to_typst(doc_meta, md, alts))
+        if "html" in formats: page = _typst_and_html(doc_meta, md, alts, typ)  # both from one pandoc process
+        else: write_text_atomic(typ, to_typst(doc_meta, md, alts))
         with atomic_path(out_dir/f"{stem}.pdf") as tmp: typst.compile(str(typ), output=str(tmp), root=str(out_dir))
         out["pdf"] = out_dir/f"{stem}.pdf"
-    if "html" in formats: out["html"] = to_html(doc_meta, md, out_dir/f"{stem}.html", out_dir)
+    if "html" in formats:
+        out["html"] = write_text_atomic(out_dir/f"{stem}.html", _embed_images(page or _html_page(doc_meta, md), out_dir))
     return out
 
 # %% ../nbs/41_render.ipynb
