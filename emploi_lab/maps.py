@@ -49,12 +49,13 @@ def _drawn(fig):
     static, r = plan["static"], agg.get_renderer()
     moving = [p for ax in fig.axes if ax in static for p in _OUTLINES.get(ax, [])] + [ax for ax in fig.axes if ax not in static]
     if plan.get("renderer") is not r:  # the first drawing at this size (or after savefig used the canvas): the backdrop is made
-        for a in moving: a.set_visible(False)
+        shown = [a for a in moving if a.get_visible()]  # (what a caller hid stays hidden: a région kept for later)
+        for a in shown: a.set_visible(False)
         try:
             agg.draw()
             box = Bbox(fig.get_tightbbox(r).get_points().copy())  # what the backdrop draws, in inches (measured once too)
         finally:
-            for a in moving: a.set_visible(True)
+            for a in shown: a.set_visible(True)
         plan.update(renderer=r, backdrop=agg.copy_from_bbox(fig.bbox), box=box)
     else: agg.restore_region(plan["backdrop"])
     for a in moving: a.draw(r)  # as a full drawing orders them: nothing unchanging is drawn over an outline or a later axes
@@ -261,7 +262,8 @@ def draw_region(ax,                  # axes to draw in
                 label,               # value → its text on the map, e.g. `lambda v: fmt_number(v, 1)`
                 *, highlight: str = None, # a département to outline
                 vmin=None, vmax=None, cmap: str = "YlOrRd"):
-    "The départements of a region, each labelled with its code and value; Paris and its petite couronne zoomed in Île-de-France."
+    """The départements of a region, each labelled with its code and value; Paris and its petite couronne zoomed in
+    Île-de-France. `outline_france(ax, code)` outlines one of them afterwards (a région drawn once, outlined in turn)."""
     terr = load_territories()
     v = terr.territory.map(values).astype(float).to_numpy()
     reg = (terr.region_code == region_code).to_numpy()
@@ -279,4 +281,5 @@ def draw_region(ax,                  # axes to draw in
                         highlight=terr.geometry[me & zoom].iloc[0] if (me & zoom).any() else None)
         for t in box.texts: t.set_fontsize(6)
         map_title(box, "Paris et petite couronne", 6.5)
+    _PANELS[ax] = [(main, set(terr.territory[reg]))] + ([(box, set(terr.territory[zoom]))] if zoom.any() else [])
     return sm
