@@ -245,7 +245,7 @@ def reused(key,  # everything the drawing depends on (hashable)
     per map) to make again. The caller changes only what moves (the outline, a région) and displays the figure
     before asking for the next one."""
     if key not in _REUSED:
-        if len(_REUSED) >= 8: _release(_REUSED.pop(next(iter(_REUSED))))  # a few measures per report; the oldest goes
+        if len(_REUSED) >= 12: _release(_REUSED.pop(next(iter(_REUSED))))  # seven figures a territory report; the oldest goes
         _REUSED[key] = make()
     return _REUSED[key]
 
